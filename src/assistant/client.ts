@@ -1,0 +1,176 @@
+import { AssistantApiError, AssistantNetworkError, type NetworkFailure, RateLimitedError } from "./errors.js";
+import type { AssistantClient, AssistantOutcome, AssistantRequest } from "./types.js";
+
+export interface TwilioClientOptions {
+  /** Base URL, e.g. `https://assistants.twilio.com` (no trailing slash needed). */
+  baseUrl: string;
+  assistantId: string;
+  /** Basic auth: Account SID + Auth Token, or API Key SID + secret. */
+  username: string;
+  password: string;
+  /** Per-call timeout; the request is aborted past it. */
+  timeoutMs: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** Wire shape of Twilio's answer (fields may be missing or null). */
+interface MessageResponse {
+  status?: unknown;
+  flagged?: unknown;
+  aborted?: unknown;
+  session_id?: unknown;
+  body?: unknown;
+  error?: unknown;
+}
+
+/** Client for `POST /v1/Assistants/{id}/Messages` over `fetch`. */
+export function createTwilioAssistantClient(options: TwilioClientOptions): AssistantClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const url = `${options.baseUrl.replace(/\/+$/, "")}/v1/Assistants/${encodeURIComponent(options.assistantId)}/Messages`;
+  const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
+
+  return {
+    async send(request, signal) {
+      const payload: Record<string, string> = {
+        identity: request.identity,
+        body: request.body,
+        session_id: request.sessionId,
+        mode: request.mode,
+      };
+      if (request.webhook !== undefined) payload.webhook = request.webhook;
+
+      // A timer (not AbortSignal.timeout) so that fake timers in tests drive it too.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new TimeoutMarker()), options.timeoutMs);
+      const onCallerAbort = () => controller.abort(signal?.reason);
+      signal?.addEventListener("abort", onCallerAbort, { once: true });
+      if (signal?.aborted) onCallerAbort();
+
+      try {
+        let response: Response;
+        try {
+          response = await doFetch(url, {
+            method: "POST",
+            headers: { authorization, "content-type": "application/json", accept: "application/json" },
+            body: JSON.stringify(payload),
+            signal: controller.signal,
+          });
+        } catch (error) {
+          throw toNetworkError(error, controller.signal);
+        }
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (error) {
+          throw toNetworkError(error, controller.signal);
+        }
+        if (!response.ok) throw toApiError(response, text);
+        return toOutcome(parseJson(text, response.status));
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onCallerAbort);
+      }
+    },
+  };
+}
+
+class TimeoutMarker extends Error {}
+
+function parseJson(text: string, status: number): MessageResponse {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === "object") return value as MessageResponse;
+  } catch {
+    // fall through to the error below
+  }
+  throw new AssistantApiError(
+    `Twilio answered ${status} with a body that is not a JSON object`,
+    status,
+    null,
+  );
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+/** Classifies an answer; `status` is compared case-insensitively (Twilio mixes `success`/`Success`). */
+export function toOutcome(response: MessageResponse): AssistantOutcome {
+  const sessionId = text(response.session_id);
+  const error = text(response.error) ?? (response.error == null ? null : JSON.stringify(response.error));
+  const status = (text(response.status) ?? "").toLowerCase();
+  if (response.aborted === true) return { kind: "aborted", error, sessionId };
+  if (status === "failure" || status === "failed" || status === "error") {
+    return { kind: "failure", error, sessionId };
+  }
+  const body = text(response.body) ?? "";
+  if (body.trim() === "")
+    return { kind: "failure", error: error ?? "the assistant sent an empty answer", sessionId };
+  return { kind: response.flagged === true ? "flagged" : "answer", body, sessionId };
+}
+
+function toApiError(response: Response, body: string): AssistantApiError {
+  let code: number | null = null;
+  let message = `Twilio answered HTTP ${response.status}`;
+  let moreInfo: string | null = null;
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    if (typeof parsed.code === "number") code = parsed.code;
+    const detail = text(parsed.message) ?? text(parsed.detail) ?? text(parsed.title);
+    if (detail) message = `${message}: ${detail}`;
+    moreInfo = text(parsed.more_info) ?? text(parsed.type);
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status says enough.
+  }
+  if (response.status === 429 || code === 20429) {
+    return new RateLimitedError(
+      message,
+      response.status,
+      code,
+      parseRetryAfter(response.headers.get("retry-after")),
+    );
+  }
+  return new AssistantApiError(message, response.status, code, moreInfo);
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : null;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+const NEVER_SENT_CODES: Record<string, NetworkFailure> = {
+  ECONNREFUSED: "refused",
+  UND_ERR_CONNECT_TIMEOUT: "refused",
+  EHOSTUNREACH: "refused",
+  ENETUNREACH: "refused",
+  ENOTFOUND: "dns",
+  EAI_AGAIN: "dns",
+};
+
+function toNetworkError(error: unknown, signal: AbortSignal): AssistantNetworkError {
+  if (signal.aborted) {
+    return signal.reason instanceof TimeoutMarker
+      ? new AssistantNetworkError("the assistant did not answer in time", "timeout", { cause: error })
+      : new AssistantNetworkError("the request was cancelled", "cancelled", { cause: error });
+  }
+  const code = errorCode(error);
+  const failure: NetworkFailure =
+    (code && NEVER_SENT_CODES[code]) ||
+    (code === "ECONNRESET" || code === "UND_ERR_SOCKET" ? "reset" : "other");
+  return new AssistantNetworkError(`network error${code ? ` (${code})` : ""}`, failure, { cause: error });
+}
+
+/** Node's fetch wraps the socket error in `cause` (sometimes twice, in an AggregateError). */
+function errorCode(error: unknown): string | null {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === "string") return code;
+    current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+  }
+  return null;
+}

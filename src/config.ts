@@ -1,0 +1,275 @@
+import { readFileSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import type { AssistantMode } from "./assistant/types.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface AssistantConfig {
+  /** `twilio`, or `simulator` when no Twilio credentials are set (the embedded offline simulator). */
+  backend: "twilio" | "simulator";
+  baseUrl: string;
+  assistantId: string;
+  /** Basic auth pair; null for the embedded simulator, which makes its own. */
+  credentials: { username: string; password: string } | null;
+  mode: AssistantMode;
+  timeoutMs: number;
+  maxInputChars: number;
+}
+
+export interface QueueConfig {
+  /** Calls started per window (sliding). */
+  rateLimit: number;
+  rateIntervalMs: number;
+  concurrency: number;
+  maxRetries: number;
+  maxPending: number;
+  maxPendingPerUser: number;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** `http`: Events API on PORT (signing secret); `socket`: Socket Mode (app token). */
+  mode: "http" | "socket";
+  signingSecret: string | null;
+  appToken: string | null;
+  apiUrl: string;
+  threadFollowups: boolean;
+  identity: "user" | "email";
+  allowedChannels: ReadonlySet<string> | null;
+  allowedUsers: ReadonlySet<string> | null;
+}
+
+export interface DiscordConfig {
+  botToken: string;
+  apiUrl: string;
+  allowedGuilds: ReadonlySet<string> | null;
+  allowedUsers: ReadonlySet<string> | null;
+}
+
+export interface Config {
+  assistant: AssistantConfig;
+  queue: QueueConfig;
+  slack: SlackConfig | null;
+  discord: DiscordConfig | null;
+  port: number;
+  logLevel: LogLevel;
+  metricsToken: string | null;
+  shutdownGraceMs: number;
+  simulator: { port: number; latencyMs: number };
+  /** Every secret value, so the logger can scrub them from any line. */
+  secrets: string[];
+}
+
+/** Start-up stops with this: one line per bad variable, never the secret values. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const MODES: readonly AssistantMode[] = ["chat", "email", "voice"];
+
+export interface LoadConfigOptions {
+  /** A dotenv file to read below `env` (variables already in `env` win); null reads none. @default ".env" */
+  envFile?: string | null;
+}
+
+/** Reads, validates and types the whole configuration. The only place that looks at the environment. */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+  const merged = { ...readEnvFile(options.envFile === undefined ? ".env" : options.envFile), ...env };
+  const read = new Reader(merged);
+
+  const assistant = readAssistant(read);
+  const queue: QueueConfig = {
+    rateLimit: read.int("ASSISTANT_RATE_LIMIT", 10, 1),
+    rateIntervalMs: read.int("ASSISTANT_RATE_INTERVAL_MS", 1000, 1),
+    concurrency: read.int("ASSISTANT_CONCURRENCY", 10, 1),
+    maxRetries: read.int("ASSISTANT_MAX_RETRIES", 3, 0),
+    maxPending: read.int("QUEUE_MAX_PENDING", 1000, 1),
+    maxPendingPerUser: read.int("QUEUE_MAX_PENDING_PER_USER", 5, 1),
+  };
+  const config: Config = {
+    assistant,
+    queue,
+    slack: readSlack(read),
+    discord: readDiscord(read),
+    port: read.int("PORT", 3000, 0, 65535),
+    logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    metricsToken: read.secret("METRICS_TOKEN"),
+    shutdownGraceMs: read.int("SHUTDOWN_GRACE_MS", 25_000, 0),
+    simulator: {
+      port: read.int("SIMULATOR_PORT", 4010, 0, 65535),
+      latencyMs: read.int("SIMULATOR_LATENCY_MS", 300, 0),
+    },
+    secrets: read.secrets,
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+function readEnvFile(path: string | null): Env {
+  if (path === null) return {};
+  try {
+    return parseDotenv(readFileSync(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+}
+
+function readAssistant(read: Reader): AssistantConfig {
+  const accountSid = read.optional("TWILIO_ACCOUNT_SID");
+  const authToken = read.secret("TWILIO_AUTH_TOKEN");
+  const apiKey = read.optional("TWILIO_API_KEY");
+  const apiSecret = read.secret("TWILIO_API_SECRET");
+  const assistantId = read.optional("TWILIO_ASSISTANT_ID");
+  const common = {
+    mode: read.oneOf("ASSISTANT_MODE", MODES, "chat"),
+    timeoutMs: read.int("ASSISTANT_TIMEOUT_MS", 30_000, 1),
+    maxInputChars: read.int("ASSISTANT_MAX_INPUT_CHARS", 4000, 1),
+    baseUrl: read.url("TWILIO_ASSISTANTS_URL", "https://assistants.twilio.com"),
+  };
+  if (!accountSid && !authToken && !apiKey && !apiSecret && !assistantId) {
+    return { backend: "simulator", assistantId: "aia_asst_simulator", credentials: null, ...common };
+  }
+
+  if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    read.problem("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits");
+  }
+  if (apiKey && !/^SK[0-9a-fA-F]{32}$/.test(apiKey)) {
+    read.problem("TWILIO_API_KEY must be SK followed by 32 hex digits");
+  }
+  if (!assistantId)
+    read.problem("TWILIO_ASSISTANT_ID is required (aia_asst_…) when Twilio credentials are set");
+  else if (!/^aia_asst_.+$/.test(assistantId)) read.problem("TWILIO_ASSISTANT_ID must start with aia_asst_");
+
+  let credentials: { username: string; password: string } | null = null;
+  if (apiKey || apiSecret) {
+    if (!apiKey) read.problem("TWILIO_API_KEY is required with TWILIO_API_SECRET");
+    if (!apiSecret) read.problem("TWILIO_API_SECRET is required with TWILIO_API_KEY");
+    if (apiKey && apiSecret) credentials = { username: apiKey, password: apiSecret };
+  } else {
+    if (!accountSid) read.problem("TWILIO_ACCOUNT_SID is required (or TWILIO_API_KEY + TWILIO_API_SECRET)");
+    if (!authToken) read.problem("TWILIO_AUTH_TOKEN is required with TWILIO_ACCOUNT_SID");
+    if (accountSid && authToken) credentials = { username: accountSid, password: authToken };
+  }
+  return { backend: "twilio", assistantId: assistantId ?? "", credentials, ...common };
+}
+
+function readSlack(read: Reader): SlackConfig | null {
+  const botToken = read.secret("SLACK_BOT_TOKEN");
+  const signingSecret = read.secret("SLACK_SIGNING_SECRET");
+  const appToken = read.secret("SLACK_APP_TOKEN");
+  const common = {
+    apiUrl: read.url("SLACK_API_URL", "https://slack.com/api/", true),
+    threadFollowups: read.bool("SLACK_THREAD_FOLLOWUPS", true),
+    identity: read.oneOf("SLACK_IDENTITY", ["user", "email"] as const, "user"),
+    allowedChannels: read.list("SLACK_ALLOWED_CHANNELS"),
+    allowedUsers: read.list("SLACK_ALLOWED_USERS"),
+  };
+  if (!botToken) {
+    if (signingSecret || appToken)
+      read.problem("SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set");
+    return null;
+  }
+  if (!botToken.startsWith("xoxb-")) read.problem("SLACK_BOT_TOKEN must be a bot token starting with xoxb-");
+  if (appToken && !appToken.startsWith("xapp-"))
+    read.problem("SLACK_APP_TOKEN must be an app-level token starting with xapp-");
+  if (!signingSecret && !appToken) {
+    read.problem(
+      "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required with SLACK_BOT_TOKEN",
+    );
+  }
+  return { botToken, mode: appToken ? "socket" : "http", signingSecret, appToken, ...common };
+}
+
+function readDiscord(read: Reader): DiscordConfig | null {
+  const botToken = read.secret("DISCORD_BOT_TOKEN");
+  const common = {
+    apiUrl: read.url("DISCORD_API_URL", "https://discord.com/api"),
+    allowedGuilds: read.list("DISCORD_ALLOWED_GUILDS"),
+    allowedUsers: read.list("DISCORD_ALLOWED_USERS"),
+  };
+  if (!botToken) return null;
+  return { botToken, ...common };
+}
+
+/** Typed reads that collect problems instead of throwing, so one message can name them all. */
+class Reader {
+  readonly problems: string[] = [];
+  readonly secrets: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  optional(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value ? value : null;
+  }
+
+  secret(name: string): string | null {
+    const value = this.optional(name);
+    if (value) this.secrets.push(value);
+    return value;
+  }
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.optional(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problem(
+        `${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${raw}"`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    this.problem(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problem(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return fallback;
+  }
+
+  /** An http(s) URL; without a trailing slash unless `trailingSlash` (Slack's client wants one). */
+  url(name: string, fallback: string, trailingSlash = false): string {
+    const raw = this.optional(name) ?? fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      this.problem(`${name} must be an http(s) URL, got "${raw}"`);
+      return fallback;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      this.problem(`${name} must be an http(s) URL, got "${raw}"`);
+      return fallback;
+    }
+    const bare = raw.replace(/\/+$/, "");
+    return trailingSlash ? `${bare}/` : bare;
+  }
+
+  /** Comma- or space-separated ids; null when unset (no restriction). */
+  list(name: string): ReadonlySet<string> | null {
+    const raw = this.optional(name);
+    if (raw === null) return null;
+    return new Set(raw.split(/[\s,]+/).filter(Boolean));
+  }
+}

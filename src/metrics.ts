@@ -1,0 +1,78 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Platform, ReplyKind } from "./types.js";
+
+export type CallOutcome =
+  | "answer"
+  | "flagged"
+  | "aborted"
+  | "failure"
+  | "rate_limited"
+  | "timeout"
+  | "network_error"
+  | "api_error";
+
+/** Every metric the bridge exports, on a registry of its own (so tests can make several). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messagesReceived = new Counter({
+    name: "bridge_messages_received_total",
+    help: "User messages handed to the core, by platform.",
+    labelNames: ["platform"] as const,
+    registers: [this.registry],
+  });
+  readonly assistantCalls = new Counter({
+    name: "bridge_assistant_calls_total",
+    help: "Assistant calls by outcome (a retried message counts once per attempt).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly assistantLatency = new Histogram({
+    name: "bridge_assistant_latency_seconds",
+    help: "Duration of one assistant call.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "bridge_queue_depth",
+    help: "Messages accepted and not yet answered (waiting or in flight).",
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: "bridge_assistant_in_flight",
+    help: "Assistant calls in flight.",
+    registers: [this.registry],
+  });
+  readonly dedupeHits = new Counter({
+    name: "bridge_dedupe_hits_total",
+    help: "Platform messages dropped because they were already taken (retries, twins).",
+    labelNames: ["platform"] as const,
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: "bridge_rejections_total",
+    help: "Messages answered with a notice instead of being queued.",
+    labelNames: ["platform", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly repliesPosted = new Counter({
+    name: "bridge_replies_posted_total",
+    help: "Replies posted, by platform and kind.",
+    labelNames: ["platform", "kind"] as const,
+    registers: [this.registry],
+  });
+  readonly replyErrors = new Counter({
+    name: "bridge_reply_errors_total",
+    help: "Replies the platform refused or that could not be sent.",
+    labelNames: ["platform"] as const,
+    registers: [this.registry],
+  });
+
+  /** Adds Node's process metrics (memory, event loop lag, ...). */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  replyPosted(platform: Platform, kind: ReplyKind): void {
+    this.repliesPosted.inc({ platform, kind });
+  }
+}

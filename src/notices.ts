@@ -1,0 +1,20 @@
+/** The words users see when there is no answer to show. Platform-neutral plain text. */
+
+const ref = (requestId: string) => `(ref ${requestId.slice(0, 8)})`;
+
+export const notices = {
+  aborted: (requestId: string) =>
+    `The assistant stopped before finishing this answer. Please ask again, perhaps in other words. ${ref(requestId)}`,
+  failure: (requestId: string) =>
+    `Sorry, the assistant could not answer this time. Please try again in a moment. ${ref(requestId)}`,
+  timeout: (requestId: string) =>
+    `Sorry, the assistant took too long to answer. Please try again in a moment. ${ref(requestId)}`,
+  busy: () => "I'm busy with other questions right now. Please try again shortly.",
+  tooLong: (limit: number) =>
+    `Your message is too long for the assistant: please keep it under ${limit.toLocaleString("en-US")} characters.`,
+  restarting: () => "I'm restarting and could not finish this one. Please ask again in a minute.",
+} as const;
+
+/** Shown above an answer that tripped the assistant's safety checks. */
+export const FLAGGED_WARNING =
+  "⚠ Warning: the assistant's safety checks flagged this answer. It may be inaccurate or inappropriate.";

@@ -1,0 +1,325 @@
+import { randomUUID } from "node:crypto";
+import PQueue from "p-queue";
+import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
+import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
+import type { QueueConfig } from "../config.js";
+import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
+import type { Logger } from "../logger.js";
+import type { CallOutcome, Metrics } from "../metrics.js";
+import { notices } from "../notices.js";
+import type { ChatMessage, Reply, SubmitResult, ThreadPort } from "../types.js";
+import { retryDelayMs } from "./retry-policy.js";
+import { TtlSet } from "./ttl-set.js";
+
+export interface BridgeOptions {
+  client: AssistantClient;
+  queue: QueueConfig;
+  mode: AssistantMode;
+  maxInputChars: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** Seen-message memory. @default 15 minutes, 200,000 entries */
+  dedupe?: { ttlMs: number; maxEntries: number };
+  /** For tests of the back-off. @default Math.random */
+  random?: () => number;
+}
+
+export interface StopReport {
+  /** Messages answered (or noticed) normally during the drain. */
+  drained: number;
+  /** Messages that got the "restarting, please ask again" notice instead. */
+  unfinished: number;
+}
+
+interface Job {
+  message: ChatMessage;
+  port: ThreadPort;
+  requestId: string;
+  identity: string;
+  sessionId: string;
+  userKey: string;
+  log: Logger;
+}
+
+class ShutdownError extends Error {
+  override name = "ShutdownError";
+}
+
+/** Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). */
+const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 200_000 };
+
+/**
+ * The platform-neutral pipeline: dedupe, input limits, backpressure, one FIFO per session feeding a
+ * shared rate-limited queue, retries of what is safe to retry, and a reply for every message.
+ */
+export class Bridge {
+  readonly #options: BridgeOptions;
+  readonly #queue: PQueue;
+  readonly #seen: TtlSet;
+  /** Jobs per session, the head in progress; a session is deleted when it empties (bounded memory). */
+  readonly #sessions = new Map<string, Job[]>();
+  readonly #pendingPerUser = new Map<string, number>();
+  readonly #shutdown = new AbortController();
+  #pending = 0;
+  #accepting = true;
+  #resumeAt = 0;
+  #resumeTimer: NodeJS.Timeout | undefined;
+  #idleWaiters: Array<() => void> = [];
+  #unfinished = 0;
+
+  constructor(options: BridgeOptions) {
+    this.#options = options;
+    this.#queue = new PQueue({
+      concurrency: options.queue.concurrency,
+      intervalCap: options.queue.rateLimit,
+      interval: options.queue.rateIntervalMs,
+      strict: true,
+    });
+    this.#seen = new TtlSet(options.dedupe ?? DEDUPE_DEFAULT);
+  }
+
+  /** Messages accepted and not yet answered. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Assistant calls in flight. */
+  get inFlight(): number {
+    return this.#queue.pending;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /**
+   * Takes one platform message. Every accepted message gets exactly one reply through `port`, later;
+   * a duplicate gets none; after `stop()` nothing is taken and nothing is remembered, so a redelivery
+   * can go to the next process.
+   */
+  submit(message: ChatMessage, port: ThreadPort): SubmitResult {
+    if (!this.#accepting) return "stopped";
+    const { metrics, logger } = this.#options;
+    metrics.messagesReceived.inc({ platform: message.platform });
+    if (!this.#seen.add(`${message.platform}:${message.id}`)) {
+      metrics.dedupeHits.inc({ platform: message.platform });
+      return "duplicate";
+    }
+    const requestId = randomUUID();
+    const log = logger.child({ platform: message.platform, thread: threadKeyFor(message), requestId });
+    log.debug({ body: message.text }, "message received");
+
+    if (message.text.length > this.#options.maxInputChars) {
+      return this.#reject(message, port, log, {
+        kind: "too_long",
+        text: notices.tooLong(this.#options.maxInputChars),
+        requestId,
+      });
+    }
+    const userKey = `${message.platform}:${message.workspace}:${message.user}`;
+    const userPending = this.#pendingPerUser.get(userKey) ?? 0;
+    const { maxPending, maxPendingPerUser } = this.#options.queue;
+    if (this.#pending >= maxPending || userPending >= maxPendingPerUser) {
+      return this.#reject(message, port, log, { kind: "busy", text: notices.busy(), requestId });
+    }
+
+    const job: Job = {
+      message,
+      port,
+      requestId,
+      identity: identityFor(message),
+      sessionId: sessionIdFor(message),
+      userKey,
+      log,
+    };
+    this.#pending++;
+    this.#pendingPerUser.set(userKey, userPending + 1);
+    metrics.queueDepth.set(this.#pending);
+    const session = this.#sessions.get(job.sessionId);
+    if (session) {
+      session.push(job);
+    } else {
+      const jobs = [job];
+      this.#sessions.set(job.sessionId, jobs);
+      void this.#runSession(job.sessionId, jobs);
+    }
+    return "queued";
+  }
+
+  /**
+   * Stops intake, lets queued and in-flight work finish for up to `graceMs`, then cancels what is
+   * left and tells those users to ask again.
+   */
+  async stop(graceMs: number): Promise<StopReport> {
+    this.#accepting = false;
+    const pendingAtStop = this.#pending;
+    if (this.#pending > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.#whenIdle(), graceOver]);
+      clearTimeout(timer);
+      if (this.#pending > 0) {
+        // Rejects every queued and in-flight call; their users get the "restarting" notice.
+        this.#shutdown.abort(new ShutdownError("shutting down"));
+        this.#resume();
+        await this.#whenIdle();
+      }
+    }
+    clearTimeout(this.#resumeTimer);
+    return { drained: pendingAtStop - this.#unfinished, unfinished: this.#unfinished };
+  }
+
+  #reject(message: ChatMessage, port: ThreadPort, log: Logger, reply: Reply): SubmitResult {
+    this.#options.metrics.rejections.inc({ platform: message.platform, reason: reply.kind });
+    log.info({ kind: reply.kind }, "message rejected");
+    void this.#post(port, reply, log, message);
+    return "rejected";
+  }
+
+  async #runSession(sessionId: string, jobs: Job[]): Promise<void> {
+    for (let job = jobs[0]; job !== undefined; job = jobs[0]) {
+      await this.#handle(job);
+      jobs.shift();
+      this.#finish(job);
+    }
+    this.#sessions.delete(sessionId);
+  }
+
+  async #handle(job: Job): Promise<void> {
+    if (this.#shutdown.signal.aborted) {
+      await this.#post(job.port, this.#restarting(job), job.log, job.message);
+      return;
+    }
+    let stopWorking: (() => Promise<void>) | undefined;
+    try {
+      stopWorking = job.port.startWorking();
+    } catch (error) {
+      job.log.warn({ err: error }, "could not show the working indicator");
+    }
+    try {
+      const reply = await this.#ask(job);
+      await this.#post(job.port, reply, job.log, job.message);
+    } finally {
+      await stopWorking?.().catch((error: unknown) => {
+        job.log.warn({ err: error }, "could not remove the working indicator");
+      });
+    }
+  }
+
+  /** Calls the assistant, retrying what is safe to retry; always ends in a reply. */
+  async #ask(job: Job): Promise<Reply> {
+    const { client, metrics, queue, mode } = this.#options;
+    const request = { identity: job.identity, body: job.message.text, sessionId: job.sessionId, mode };
+    for (let attempt = 0; ; attempt++) {
+      let started = 0;
+      try {
+        const outcome = await this.#queue.add(
+          () => {
+            started = performance.now();
+            metrics.inFlight.set(this.#queue.pending);
+            return client.send(request, this.#shutdown.signal);
+          },
+          // Retries go first: they were already at the front of the line.
+          { priority: attempt > 0 ? 1 : 0, signal: this.#shutdown.signal },
+        );
+        this.#observe(started, outcome.kind);
+        job.log.info({ outcome: outcome.kind, attempt }, "assistant answered");
+        return this.#toReply(outcome, job);
+      } catch (error) {
+        if (started > 0) this.#observe(started, callOutcome(error));
+        if (this.#shutdown.signal.aborted) return this.#restarting(job);
+        const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
+        if (delay === null) {
+          job.log.error({ err: error, attempt }, "assistant call failed");
+          const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
+          return {
+            kind: "failure",
+            text: timedOut ? notices.timeout(job.requestId) : notices.failure(job.requestId),
+            requestId: job.requestId,
+          };
+        }
+        job.log.warn({ err: error, attempt, delayMs: delay }, "assistant call will be retried");
+        this.#pauseFor(delay);
+      } finally {
+        metrics.inFlight.set(this.#queue.pending);
+      }
+    }
+  }
+
+  #toReply(outcome: AssistantOutcome, job: Job): Reply {
+    const { requestId } = job;
+    switch (outcome.kind) {
+      case "answer":
+      case "flagged":
+        return { kind: outcome.kind, text: outcome.body, requestId };
+      case "aborted":
+        return { kind: "aborted", text: notices.aborted(requestId), requestId };
+      case "failure":
+        job.log.error({ error: outcome.error }, "assistant reported a failure");
+        return { kind: "failure", text: notices.failure(requestId), requestId };
+    }
+  }
+
+  #restarting(job: Job): Reply {
+    this.#unfinished++;
+    return { kind: "restarting", text: notices.restarting(), requestId: job.requestId };
+  }
+
+  /** Pauses the shared queue (in-flight calls go on) until the latest asked-for resume time. */
+  #pauseFor(delayMs: number): void {
+    const resumeAt = Date.now() + delayMs;
+    if (resumeAt <= this.#resumeAt) return;
+    this.#resumeAt = resumeAt;
+    this.#queue.pause();
+    clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = setTimeout(() => this.#resume(), delayMs);
+  }
+
+  #resume(): void {
+    this.#resumeAt = 0;
+    clearTimeout(this.#resumeTimer);
+    this.#queue.start();
+  }
+
+  async #post(port: ThreadPort, reply: Reply, log: Logger, message: ChatMessage): Promise<void> {
+    try {
+      await port.post(reply);
+      this.#options.metrics.replyPosted(message.platform, reply.kind);
+    } catch (error) {
+      this.#options.metrics.replyErrors.inc({ platform: message.platform });
+      log.error({ err: error, kind: reply.kind }, "could not post the reply");
+    }
+  }
+
+  #observe(started: number, outcome: CallOutcome): void {
+    const { metrics } = this.#options;
+    metrics.assistantCalls.inc({ outcome });
+    metrics.assistantLatency.observe((performance.now() - started) / 1000);
+  }
+
+  #finish(job: Job): void {
+    this.#pending--;
+    const left = (this.#pendingPerUser.get(job.userKey) ?? 1) - 1;
+    if (left > 0) this.#pendingPerUser.set(job.userKey, left);
+    else this.#pendingPerUser.delete(job.userKey);
+    this.#options.metrics.queueDepth.set(this.#pending);
+    if (this.#pending === 0) {
+      for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+}
+
+function callOutcome(error: unknown): CallOutcome {
+  if (error instanceof RateLimitedError) return "rate_limited";
+  if (error instanceof AssistantNetworkError)
+    return error.failure === "timeout" ? "timeout" : "network_error";
+  if (error instanceof AssistantApiError) return "api_error";
+  return "failure";
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage as HttpRequest, ServerResponse } from "node:http";
+import type { Logger } from "./logger.js";
+
+export type Platform = "slack" | "discord" | "console";
+
+/** One user message, as every adapter hands it to the core. */
+export interface ChatMessage {
+  platform: Platform;
+  /** Slack team id, Discord guild id (or `dm`), `local` for the terminal. */
+  workspace: string;
+  channel: string;
+  /** Root of the conversation: Slack thread ts, Discord thread or DM conversation id. */
+  thread: string;
+  user: string;
+  text: string;
+  /** Unique per platform message; the dedupe key (Slack: team/channel/ts). */
+  id: string;
+  /** A better `type:value` identity the adapter knows (e.g. `email:…`); else derived from the user. */
+  identity?: string;
+}
+
+export type ReplyKind = "answer" | "flagged" | "aborted" | "failure" | "busy" | "too_long" | "restarting";
+
+/**
+ * What the core asks an adapter to post. For `answer` and `flagged`, `text` is the assistant's
+ * Markdown; for the other kinds it is a short plain-text notice ready to show.
+ */
+export interface Reply {
+  kind: ReplyKind;
+  text: string;
+  /** Also in the logs; its first 8 characters appear in failure notices. */
+  requestId: string;
+}
+
+/** Where the replies to one message go: the adapter's handle on that message's thread. */
+export interface ThreadPort {
+  /** Posts a reply in the thread. A rejection is logged and counted; the core does not retry it. */
+  post(reply: Reply): Promise<void>;
+  /** Shows a "working" indicator; the returned function removes it and is always called. */
+  startWorking(): () => Promise<void>;
+}
+
+export type SubmitResult = "queued" | "duplicate" | "rejected" | "stopped";
+
+/** What adapters hand messages to (the core's Bridge). */
+export interface MessageSink {
+  /** Takes a message; every "queued" or "rejected" message gets exactly one reply through `port`. */
+  submit(message: ChatMessage, port: ThreadPort): SubmitResult;
+}
+
+/** An adapter's HTTP endpoint on the shared server (e.g. Slack's Events API). */
+export type RouteHandler = (request: HttpRequest, response: ServerResponse) => void;
+
+/** The shape every platform adapter has. */
+export interface Adapter {
+  readonly platform: Platform;
+  /** Paths this adapter serves on the shared HTTP server; empty when it serves none. */
+  readonly routes: ReadonlyMap<string, RouteHandler>;
+  /** Connects; resolves once messages can flow. */
+  start(): Promise<void>;
+  /** Null when connected and taking messages, else why not (for /readyz). */
+  notReadyReason(): string | null;
+  /** Stops taking new messages; replies to accepted ones can still be posted. */
+  stopIntake(): Promise<void>;
+  /** Closes every connection; called after the core drained. */
+  close(): Promise<void>;
+}
+
+/** What an adapter factory receives besides its own platform config. */
+export interface AdapterContext {
+  sink: MessageSink;
+  logger: Logger;
+}
