@@ -54,6 +54,8 @@ export interface Config {
   discord: DiscordConfig | null;
   port: number;
   logLevel: LogLevel;
+  /** False when LOG_LEVEL is unset (the terminal chat then logs only warnings). */
+  logLevelSet: boolean;
   metricsToken: string | null;
   shutdownGraceMs: number;
   simulator: { port: number; latencyMs: number };
@@ -98,6 +100,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     discord: readDiscord(read),
     port: read.int("PORT", 3000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    logLevelSet: read.optional("LOG_LEVEL") !== null,
     metricsToken: read.secret("METRICS_TOKEN"),
     shutdownGraceMs: read.int("SHUTDOWN_GRACE_MS", 25_000, 0),
     simulator: {

@@ -1,5 +1,5 @@
 import { AssistantApiError, AssistantNetworkError, type NetworkFailure, RateLimitedError } from "./errors.js";
-import type { AssistantClient, AssistantOutcome, AssistantRequest } from "./types.js";
+import type { AssistantClient, AssistantOutcome } from "./types.js";
 
 export interface TwilioClientOptions {
   /** Base URL, e.g. `https://assistants.twilio.com` (no trailing slash needed). */

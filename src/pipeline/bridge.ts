@@ -213,7 +213,7 @@ export class Bridge {
     const { client, metrics, queue, mode } = this.#options;
     const request = { identity: job.identity, body: job.message.text, sessionId: job.sessionId, mode };
     for (let attempt = 0; ; attempt++) {
-      let started = 0;
+      let started: number | null = null;
       try {
         const outcome = await this.#queue.add(
           () => {
@@ -224,11 +224,11 @@ export class Bridge {
           // Retries go first: they were already at the front of the line.
           { priority: attempt > 0 ? 1 : 0, signal: this.#shutdown.signal },
         );
-        this.#observe(started, outcome.kind);
+        this.#observe(started ?? performance.now(), outcome.kind);
         job.log.info({ outcome: outcome.kind, attempt }, "assistant answered");
         return this.#toReply(outcome, job);
       } catch (error) {
-        if (started > 0) this.#observe(started, callOutcome(error));
+        if (started !== null) this.#observe(started, callOutcome(error));
         if (this.#shutdown.signal.aborted) return this.#restarting(job);
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {

@@ -23,7 +23,7 @@ export class TtlSet {
       throw new RangeError(`maxEntries must be at least 1, got ${options.maxEntries}`);
     this.#ttlMs = options.ttlMs;
     this.#maxEntries = options.maxEntries;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
   }
 
   get size(): number {

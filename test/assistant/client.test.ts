@@ -1,0 +1,204 @@
+import { createServer } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTwilioAssistantClient, parseRetryAfter, toOutcome } from "../../src/assistant/client.js";
+import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../../src/assistant/errors.js";
+import type { AssistantRequest } from "../../src/assistant/types.js";
+import {
+  type RunningSimulator,
+  type Scripted,
+  simulatorCredentials,
+  startSimulator,
+} from "../../src/simulator/server.js";
+
+const ASSISTANT = "aia_asst_client";
+const REQUEST: AssistantRequest = {
+  identity: "user_id:slack_T1_U1",
+  body: "hi",
+  sessionId: "slack__T1/C1/1",
+  mode: "chat",
+};
+
+let simulator: RunningSimulator | undefined;
+afterEach(async () => {
+  await simulator?.close();
+  simulator = undefined;
+});
+
+async function clientFor(
+  script?: (body: string) => Scripted | undefined,
+  overrides: { password?: string; assistantId?: string; timeoutMs?: number } = {},
+) {
+  const credentials = simulatorCredentials();
+  simulator = await startSimulator({
+    ...credentials,
+    assistantId: ASSISTANT,
+    ...(script ? { script: (request) => script(request.body) } : {}),
+  });
+  return createTwilioAssistantClient({
+    baseUrl: simulator.url,
+    assistantId: overrides.assistantId ?? ASSISTANT,
+    username: credentials.accountSid,
+    password: overrides.password ?? credentials.authToken,
+    timeoutMs: overrides.timeoutMs ?? 2000,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("Twilio assistant client against the simulator", () => {
+  it("sends identity, body, session_id and mode, and returns the answer", async () => {
+    const client = await clientFor();
+    const outcome = await client.send(REQUEST);
+    expect(outcome.kind).toBe("answer");
+    expect(outcome).toMatchObject({ sessionId: REQUEST.sessionId });
+    expect(simulator?.received).toEqual([
+      { identity: REQUEST.identity, body: "hi", sessionId: REQUEST.sessionId, history: [] },
+    ]);
+  });
+
+  it("returns flagged, aborted and failure outcomes", async () => {
+    const client = await clientFor((body) =>
+      body === "f"
+        ? { kind: "answer", flagged: true, body: "careful" }
+        : body === "a"
+          ? { kind: "aborted" }
+          : { kind: "failure", error: "tool crashed" },
+    );
+    expect(await client.send({ ...REQUEST, body: "f" })).toEqual({
+      kind: "flagged",
+      body: "careful",
+      sessionId: REQUEST.sessionId,
+    });
+    expect(await client.send({ ...REQUEST, body: "a" })).toMatchObject({ kind: "aborted" });
+    expect(await client.send({ ...REQUEST, body: "x" })).toEqual({
+      kind: "failure",
+      error: "tool crashed",
+      sessionId: REQUEST.sessionId,
+    });
+  });
+
+  it("types a 401 as an API error with Twilio's code", async () => {
+    const client = await clientFor(undefined, { password: "wrong" });
+    const error = await rejection(client.send(REQUEST));
+    expect(error).toBeInstanceOf(AssistantApiError);
+    expect(error).toMatchObject({ status: 401, code: 20003 });
+    expect(error).not.toBeInstanceOf(RateLimitedError);
+  });
+
+  it("types an unknown assistant as a 404 API error", async () => {
+    const client = await clientFor(undefined, { assistantId: "aia_asst_other" });
+    expect(await rejection(client.send(REQUEST))).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it("types a 429 as rate limited, with Retry-After in milliseconds", async () => {
+    const client = await clientFor(() => ({ kind: "rate_limited", retryAfterSeconds: 2 }));
+    const error = await rejection(client.send(REQUEST));
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ status: 429, code: 20429, retryAfterMs: 2000 });
+  });
+
+  it("gives no retry-after when the 429 has no header", async () => {
+    const client = await clientFor(() => ({ kind: "rate_limited", retryAfterSeconds: null }));
+    expect(await rejection(client.send(REQUEST))).toMatchObject({ retryAfterMs: null });
+  });
+
+  it("times out a hanging call as 'may have been processed'", async () => {
+    const client = await clientFor(() => ({ kind: "hang" }), { timeoutMs: 100 });
+    const error = await rejection(client.send(REQUEST));
+    expect(error).toBeInstanceOf(AssistantNetworkError);
+    expect(error).toMatchObject({ failure: "timeout", mayHaveBeenProcessed: true });
+  });
+
+  it("reports a cancelled call when the caller aborts", async () => {
+    const client = await clientFor(() => ({ kind: "hang" }));
+    const controller = new AbortController();
+    const pending = client.send(REQUEST, controller.signal);
+    setTimeout(() => controller.abort(), 20);
+    expect(await rejection(pending)).toMatchObject({ failure: "cancelled", mayHaveBeenProcessed: true });
+  });
+
+  it("reports a refused connection as never sent", async () => {
+    const port = await closedPort();
+    const client = createTwilioAssistantClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      assistantId: ASSISTANT,
+      username: "AC",
+      password: "x",
+      timeoutMs: 2000,
+    });
+    const error = await rejection(client.send(REQUEST));
+    expect(error).toMatchObject({ failure: "refused", mayHaveBeenProcessed: false });
+  });
+
+  it("uses an injected fetch and keeps a Twilio error body's message", async () => {
+    const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+    const client = createTwilioAssistantClient({
+      baseUrl: "https://assistants.example.test/",
+      assistantId: ASSISTANT,
+      username: "ACid",
+      password: "pw",
+      timeoutMs: 1000,
+      fetch: async (url, init) => {
+        calls.push({ url: String(url), init });
+        return new Response(JSON.stringify({ code: 20001, message: "Invalid parameter", status: 400 }), {
+          status: 400,
+        });
+      },
+    });
+    const error = await rejection(client.send({ ...REQUEST, webhook: "https://hook.example.test/x" }));
+    expect(error).toMatchObject({
+      status: 400,
+      code: 20001,
+      message: "Twilio answered HTTP 400: Invalid parameter",
+    });
+    expect(calls[0]?.url).toBe(`https://assistants.example.test/v1/Assistants/${ASSISTANT}/Messages`);
+    expect(JSON.parse(String(calls[0]?.init?.body))).toEqual({
+      identity: REQUEST.identity,
+      body: "hi",
+      session_id: REQUEST.sessionId,
+      mode: "chat",
+      webhook: "https://hook.example.test/x",
+    });
+    expect(new Headers(calls[0]?.init?.headers).get("authorization")).toBe(
+      `Basic ${Buffer.from("ACid:pw").toString("base64")}`,
+    );
+  });
+});
+
+describe("response classification", () => {
+  it("compares status case-insensitively", () => {
+    expect(toOutcome({ status: "FAILED", error: "x" }).kind).toBe("failure");
+    expect(toOutcome({ status: "success", body: "ok" }).kind).toBe("answer");
+    expect(toOutcome({ status: "Success", body: "ok", flagged: true }).kind).toBe("flagged");
+  });
+
+  it("treats aborted as aborted whatever the status, and an empty answer as a failure", () => {
+    expect(toOutcome({ status: "Success", aborted: true, body: "partial" }).kind).toBe("aborted");
+    expect(toOutcome({ status: "Success", body: "  " })).toMatchObject({ kind: "failure" });
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter("0.5")).toBe(500);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect(parseRetryAfter("soon")).toBeNull();
+    expect(parseRetryAfter(null)).toBeNull();
+  });
+});
+
+/** A port nothing listens on: bind one, note it, close it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}

@@ -1,0 +1,166 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const SID = `AC${"a".repeat(32)}`;
+const TWILIO = {
+  TWILIO_ACCOUNT_SID: SID,
+  TWILIO_AUTH_TOKEN: "token-value-1234",
+  TWILIO_ASSISTANT_ID: "aia_asst_123",
+};
+const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("falls back to the offline simulator when no Twilio variable is set", () => {
+    const config = load({});
+    expect(config.assistant.backend).toBe("simulator");
+    expect(config.assistant.credentials).toBeNull();
+    expect(config.slack).toBeNull();
+    expect(config.discord).toBeNull();
+  });
+
+  it("applies the documented defaults", () => {
+    const config = load(TWILIO);
+    expect(config.assistant).toMatchObject({
+      backend: "twilio",
+      baseUrl: "https://assistants.twilio.com",
+      mode: "chat",
+      timeoutMs: 30_000,
+      maxInputChars: 4000,
+      credentials: { username: SID, password: "token-value-1234" },
+    });
+    expect(config.queue).toEqual({
+      rateLimit: 10,
+      rateIntervalMs: 1000,
+      concurrency: 10,
+      maxRetries: 3,
+      maxPending: 1000,
+      maxPendingPerUser: 5,
+    });
+    expect(config).toMatchObject({
+      port: 3000,
+      logLevel: "info",
+      shutdownGraceMs: 25_000,
+      metricsToken: null,
+    });
+  });
+
+  it("uses an API key pair instead of the auth token", () => {
+    const config = load({
+      TWILIO_API_KEY: `SK${"b".repeat(32)}`,
+      TWILIO_API_SECRET: "s3cret",
+      TWILIO_ASSISTANT_ID: "aia_asst_1",
+    });
+    expect(config.assistant.credentials).toEqual({ username: `SK${"b".repeat(32)}`, password: "s3cret" });
+  });
+
+  it("names every bad variable in one error, without echoing secrets", () => {
+    const problems = problemsOf({
+      TWILIO_ACCOUNT_SID: "AC123",
+      TWILIO_AUTH_TOKEN: "super-secret-token",
+      TWILIO_ASSISTANT_ID: "asst_1",
+      ASSISTANT_MODE: "sms",
+      ASSISTANT_RATE_LIMIT: "0",
+      PORT: "http",
+      TWILIO_ASSISTANTS_URL: "ftp://example.com",
+      SLACK_BOT_TOKEN: "xoxp-user-token",
+    });
+    expect([...problems].sort()).toEqual(
+      [
+        "TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits",
+        "TWILIO_ASSISTANT_ID must start with aia_asst_",
+        'ASSISTANT_MODE must be one of chat, email, voice, got "sms"',
+        'TWILIO_ASSISTANTS_URL must be an http(s) URL, got "ftp://example.com"',
+        'ASSISTANT_RATE_LIMIT must be a whole number from 1 up, got "0"',
+        "SLACK_BOT_TOKEN must be a bot token starting with xoxb-",
+        "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required with SLACK_BOT_TOKEN",
+        'PORT must be a whole number from 0 to 65535, got "http"',
+      ].sort(),
+    );
+    expect(problems.join("\n")).not.toContain("super-secret-token");
+    expect(problems.join("\n")).not.toContain("xoxp-user-token");
+  });
+
+  it("asks for the missing half of a credential pair", () => {
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: SID, TWILIO_ASSISTANT_ID: "aia_asst_1" })).toEqual([
+      "TWILIO_AUTH_TOKEN is required with TWILIO_ACCOUNT_SID",
+    ]);
+    expect(problemsOf({ TWILIO_API_SECRET: "x", TWILIO_ASSISTANT_ID: "aia_asst_1" })).toEqual([
+      "TWILIO_API_KEY is required with TWILIO_API_SECRET",
+    ]);
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: "t" })).toEqual([
+      "TWILIO_ASSISTANT_ID is required (aia_asst_…) when Twilio credentials are set",
+    ]);
+  });
+
+  it("chooses Slack's mode from the tokens present and parses the Slack options", () => {
+    const http = load({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "sig" });
+    expect(http.slack).toMatchObject({
+      mode: "http",
+      apiUrl: "https://slack.com/api/",
+      threadFollowups: true,
+      identity: "user",
+    });
+    const socket = load({
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_APP_TOKEN: "xapp-1",
+      SLACK_API_URL: "http://127.0.0.1:9999/api",
+      SLACK_THREAD_FOLLOWUPS: "off",
+      SLACK_IDENTITY: "email",
+      SLACK_ALLOWED_CHANNELS: "C1, C2",
+    });
+    expect(socket.slack).toMatchObject({
+      mode: "socket",
+      apiUrl: "http://127.0.0.1:9999/api/",
+      threadFollowups: false,
+    });
+    expect([...(socket.slack?.allowedChannels ?? [])]).toEqual(["C1", "C2"]);
+    expect(problemsOf({ SLACK_SIGNING_SECRET: "sig" })).toEqual([
+      "SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set",
+    ]);
+  });
+
+  it("parses Discord options", () => {
+    const config = load({
+      DISCORD_BOT_TOKEN: "abc.def",
+      DISCORD_API_URL: "http://127.0.0.1:1/api/",
+      DISCORD_ALLOWED_USERS: "1 2",
+    });
+    expect(config.discord).toMatchObject({ botToken: "abc.def", apiUrl: "http://127.0.0.1:1/api" });
+    expect([...(config.discord?.allowedUsers ?? [])]).toEqual(["1", "2"]);
+  });
+
+  it("reads a .env file, with the real environment taking precedence", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bridge-config-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "PORT=4567\nLOG_LEVEL=debug\n");
+    const config = loadConfig({ LOG_LEVEL: "warn" }, { envFile: file });
+    expect(config.port).toBe(4567);
+    expect(config.logLevel).toBe("warn");
+    expect(loadConfig({}, { envFile: join(dir, "missing.env") }).port).toBe(3000);
+  });
+
+  it("collects every secret so the logger can scrub them", () => {
+    const config = load({
+      ...TWILIO,
+      SLACK_BOT_TOKEN: "xoxb-abc",
+      SLACK_SIGNING_SECRET: "sigsecret",
+      METRICS_TOKEN: "mtok",
+    });
+    expect(config.secrets).toEqual(
+      expect.arrayContaining(["token-value-1234", "xoxb-abc", "sigsecret", "mtok"]),
+    );
+  });
+});

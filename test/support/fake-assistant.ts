@@ -1,0 +1,85 @@
+import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../src/assistant/types.js";
+import type { QueueConfig } from "../../src/config.js";
+import { Metrics } from "../../src/metrics.js";
+import { Bridge } from "../../src/pipeline/bridge.js";
+import type { ChatMessage } from "../../src/types.js";
+import { memoryLogger } from "./core.js";
+
+export interface Call {
+  request: AssistantRequest;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** An in-memory assistant: records every call; `respond` decides each answer (default: instant echo). */
+export class FakeAssistant implements AssistantClient {
+  readonly calls: Call[] = [];
+  respond: (request: AssistantRequest, signal?: AbortSignal) => Promise<AssistantOutcome> = async (
+    request,
+  ) => ({
+    kind: "answer",
+    body: `echo: ${request.body}`,
+    sessionId: request.sessionId,
+  });
+
+  async send(request: AssistantRequest, signal?: AbortSignal): Promise<AssistantOutcome> {
+    const call: Call = { request, startedAt: Date.now(), endedAt: null };
+    this.calls.push(call);
+    try {
+      return await this.respond(request, signal);
+    } finally {
+      call.endedAt = Date.now();
+    }
+  }
+}
+
+export const QUEUE: QueueConfig = {
+  rateLimit: 1000,
+  rateIntervalMs: 1000,
+  concurrency: 100,
+  maxRetries: 3,
+  maxPending: 1000,
+  maxPendingPerUser: 1000,
+};
+
+/** A Bridge over a FakeAssistant, silent logs, fresh metrics. */
+export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 4000) {
+  const assistant = new FakeAssistant();
+  const metrics = new Metrics();
+  const { logger, lines } = memoryLogger("debug");
+  const bridge = new Bridge({
+    client: assistant,
+    queue: { ...QUEUE, ...queue },
+    mode: "chat",
+    maxInputChars,
+    logger,
+    metrics,
+    random: () => 0.5,
+  });
+  return { bridge, assistant, metrics, logLines: lines };
+}
+
+let sequence = 0;
+/** A chat message; `thread` picks the session, `user` the sender. */
+export function message(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  sequence++;
+  return {
+    platform: "slack",
+    workspace: "T1",
+    channel: "C1",
+    thread: "1700000000.000100",
+    user: "U1",
+    text: `message ${sequence}`,
+    id: `T1/C1/${sequence}`,
+    ...overrides,
+  };
+}
+
+/** A promise with its resolve function outside, to hold an assistant answer open. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
