@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
@@ -9,6 +10,7 @@ import type { CallOutcome, Metrics } from "../metrics.js";
 import { notices } from "../notices.js";
 import type { ChatMessage, Reply, SubmitResult, ThreadPort } from "../types.js";
 import { retryDelayMs } from "./retry-policy.js";
+import { StartWindow } from "./start-window.js";
 import { TtlSet } from "./ttl-set.js";
 
 export interface BridgeOptions {
@@ -55,11 +57,14 @@ const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 200_000 };
 export class Bridge {
   readonly #options: BridgeOptions;
   readonly #queue: PQueue;
+  readonly #starts: StartWindow;
   readonly #seen: TtlSet;
   /** Jobs per session, the head in progress; a session is deleted when it empties (bounded memory). */
   readonly #sessions = new Map<string, Job[]>();
   readonly #pendingPerUser = new Map<string, number>();
   readonly #shutdown = new AbortController();
+  /** Rejects the callers of queued (not yet started) calls on shutdown. */
+  readonly #cancellers = new Set<(reason: unknown) => void>();
   #pending = 0;
   #accepting = true;
   #resumeAt = 0;
@@ -75,6 +80,9 @@ export class Bridge {
       interval: options.queue.rateIntervalMs,
       strict: true,
     });
+    this.#starts = new StartWindow(options.queue.rateLimit, options.queue.rateIntervalMs);
+    // Every call in flight listens to this one signal (at most `concurrency`); by design, not a leak.
+    setMaxListeners(0, this.#shutdown.signal);
     this.#seen = new TtlSet(options.dedupe ?? DEDUPE_DEFAULT);
   }
 
@@ -161,8 +169,11 @@ export class Bridge {
       await Promise.race([this.#whenIdle(), graceOver]);
       clearTimeout(timer);
       if (this.#pending > 0) {
-        // Rejects every queued and in-flight call; their users get the "restarting" notice.
-        this.#shutdown.abort(new ShutdownError("shutting down"));
+        // Cancels in-flight calls, rejects queued ones and drops them; their users get "restarting".
+        const reason = new ShutdownError("shutting down");
+        this.#shutdown.abort(reason);
+        for (const cancel of this.#cancellers) cancel(reason);
+        this.#queue.clear();
         this.#resume();
         await this.#whenIdle();
       }
@@ -215,14 +226,20 @@ export class Bridge {
     for (let attempt = 0; ; attempt++) {
       let started: number | null = null;
       try {
-        const outcome = await this.#queue.add(
-          () => {
+        // Retries go first: they were already at the front of the line.
+        const outcome = await this.#schedule(
+          async () => {
+            for (let wait = this.#starts.waitMs(performance.now()); wait > 0; ) {
+              await new Promise((resolve) => setTimeout(resolve, wait));
+              wait = this.#starts.waitMs(performance.now());
+            }
             started = performance.now();
             metrics.inFlight.set(this.#queue.pending);
-            return client.send(request, this.#shutdown.signal);
+            const call = client.send(request, this.#shutdown.signal);
+            this.#starts.record(performance.now());
+            return call;
           },
-          // Retries go first: they were already at the front of the line.
-          { priority: attempt > 0 ? 1 : 0, signal: this.#shutdown.signal },
+          attempt > 0 ? 1 : 0,
         );
         this.#observe(started ?? performance.now(), outcome.kind);
         job.log.info({ outcome: outcome.kind, attempt }, "assistant answered");
@@ -260,6 +277,21 @@ export class Bridge {
         job.log.error({ error: outcome.error }, "assistant reported a failure");
         return { kind: "failure", text: notices.failure(requestId), requestId };
     }
+  }
+
+  /**
+   * Runs `task` through the shared queue. Queued tasks are cancelled through a set of rejecters rather
+   * than an AbortSignal each: EventTarget scans its listeners on every add, so a backlog of n
+   * listeners on one signal would cost O(n²).
+   */
+  #schedule<T>(task: () => Promise<T>, priority: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#cancellers.add(reject);
+      this.#queue
+        .add(task, { priority })
+        .then(resolve, reject)
+        .finally(() => this.#cancellers.delete(reject));
+    });
   }
 
   #restarting(job: Job): Reply {

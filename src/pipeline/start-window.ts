@@ -1,0 +1,36 @@
+/**
+ * The last `limit` call starts, recorded after each call went out. p-queue decides when a call may
+ * start, but the call can leave later than that decision (a GC pause in between), so its window can
+ * hold one start too many. Checking against when calls really left makes the limit exact: no window of
+ * `intervalMs` ever holds more than `limit` starts, whatever pauses happen.
+ */
+export class StartWindow {
+  readonly #starts: number[] = [];
+  readonly #limit: number;
+  readonly #intervalMs: number;
+  #oldest = 0;
+
+  constructor(limit: number, intervalMs: number) {
+    if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
+    if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+    this.#limit = limit;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Milliseconds to wait before one more start at `now` keeps the window within the limit (0: go). */
+  waitMs(now: number): number {
+    if (this.#starts.length < this.#limit) return 0;
+    const oldest = this.#starts[this.#oldest] ?? Number.NEGATIVE_INFINITY;
+    return Math.max(0, oldest + this.#intervalMs - now);
+  }
+
+  /** Notes a start that has happened (call it after the request went out). */
+  record(now: number): void {
+    if (this.#starts.length < this.#limit) {
+      this.#starts.push(now);
+      return;
+    }
+    this.#starts[this.#oldest] = now;
+    this.#oldest = (this.#oldest + 1) % this.#limit;
+  }
+}
