@@ -1,0 +1,237 @@
+import type { ServerResponse } from "node:http";
+import {
+  App,
+  AuthorizationError,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  SocketModeReceiver,
+  webApi,
+} from "@slack/bolt";
+import type { SlackConfig } from "../../src/config.js";
+import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
+import { boltLogger } from "./bolt-logger.js";
+import { WorkingIndicator } from "./indicator.js";
+import { SlackIntake } from "./intake.js";
+import { UserDirectory } from "./users.js";
+
+export interface SlackAdapterOptions {
+  /** Answers faster than this show no working indicator. @default 1000 */
+  workingIndicatorDelayMs?: number;
+}
+
+/** The Events API path on the shared HTTP server. */
+export const EVENTS_PATH = "/slack/events";
+
+/**
+ * Replies retry a failed call a few times (a 429 first waits its Retry-After), then give up and the
+ * core logs it: the default (ten retries over half an hour) would hold the thread's queue that long.
+ */
+const REPLY_RETRIES = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
+/** Per Web API call: a hung call must not hold a thread (or the shutdown) forever. */
+const CALL_TIMEOUT_MS = 30_000;
+/** How long stopIntake waits for messages whose users.info lookup is still running. */
+const DRAIN_MS = 5_000;
+
+/** Thrown by the listener after stopIntake so the request is answered 503, not acknowledged. */
+class IntakeClosedError extends Error {
+  override name = "IntakeClosedError";
+}
+
+/**
+ * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
+ * Bolt verifies signatures and acknowledges; this adapter turns mentions, DMs and thread follow-ups
+ * into core messages and the core's replies into thread messages.
+ */
+export function createSlackAdapter(
+  config: SlackConfig,
+  context: AdapterContext,
+  options: SlackAdapterOptions = {},
+): Adapter {
+  const { logger } = context;
+  const sdkLogger = boltLogger(
+    logger.child({ component: "bolt" }),
+    [config.botToken, config.signingSecret, config.appToken].filter((s): s is string => s !== null),
+  );
+  // A fresh object each time: the SDKs write into the options they are given.
+  const clientOptions = (extra: webApi.WebClientOptions = {}): webApi.WebClientOptions => ({
+    slackApiUrl: config.apiUrl,
+    logger: sdkLogger,
+    ...extra,
+  });
+
+  let authenticated = false;
+  let startFailure: string | null = null;
+  let socketConnected = false;
+  let intakeOpen = true;
+  let socketClosed = false;
+
+  const receiver =
+    config.mode === "socket"
+      ? new SocketModeReceiver({
+          appToken: required(config.appToken, "SLACK_APP_TOKEN"),
+          logger: sdkLogger,
+          installerOptions: { clientOptions: clientOptions() },
+        })
+      : new HTTPReceiver({
+          signingSecret: required(config.signingSecret, "SLACK_SIGNING_SECRET"),
+          logger: sdkLogger,
+          // The response waits for the listener (which only hands the message over, in microseconds),
+          // so a request that arrives after stopIntake can still be answered 503 instead of 200.
+          processBeforeResponse: true,
+          processEventErrorHandler: async (args) => {
+            const { error, response } = args;
+            if (error instanceof IntakeClosedError) {
+              unavailable(response);
+              return false;
+            }
+            if (error instanceof AuthorizationError || response.headersSent) {
+              return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+            }
+            // A payload Bolt cannot process fails the same way on every retry, and failed deliveries
+            // count towards Slack disabling the subscription: log it and acknowledge it.
+            logger.error({ err: error }, "slack event could not be processed; acknowledged anyway");
+            response.writeHead(200).end();
+            return false;
+          },
+        });
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on("connected", () => {
+      socketConnected = true;
+      logger.info("slack Socket Mode connected");
+    });
+    // "close" comes first: the client waits a few seconds before it says "reconnecting".
+    for (const state of ["close", "disconnecting", "disconnected", "reconnecting"]) {
+      receiver.client.on(state, () => {
+        if (socketConnected && !socketClosed) logger.warn({ state }, "slack Socket Mode connection lost");
+        socketConnected = false;
+      });
+    }
+  }
+
+  const closeSocket = async () => {
+    if (!(receiver instanceof SocketModeReceiver) || socketClosed) return;
+    socketClosed = true;
+    await receiver.client.disconnect();
+  };
+
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    logger: sdkLogger,
+    clientOptions: clientOptions({ retryConfig: REPLY_RETRIES, timeout: CALL_TIMEOUT_MS }),
+    // auth.test runs in start(), where a failure can be reported and retried, not in the constructor.
+    deferInitialization: true,
+    convoStore: false,
+  });
+  // Separate clients, because @slack/web-api pauses a whole client on a 429: a rate-limited
+  // indicator (Tier 3) or lookup must never delay an answer.
+  const indicator = new WorkingIndicator({
+    client: new webApi.WebClient(
+      config.botToken,
+      clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
+    ),
+    logger,
+    ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
+  });
+  const users = new UserDirectory(
+    new webApi.WebClient(
+      config.botToken,
+      clientOptions({ retryConfig: { retries: 2, maxTimeout: 2_000 }, timeout: 5_000 }),
+    ),
+    logger,
+  );
+  const intake = new SlackIntake({
+    config,
+    sink: context.sink,
+    logger,
+    client: app.client,
+    indicator,
+    users,
+  });
+
+  const listener = async (args: { body: unknown; event: unknown; context: { botUserId?: string } }) => {
+    // HTTP: checked and handed over in one synchronous step, so nothing slips in between stopIntake
+    // and the core. Socket Mode has acknowledged the event already: it is taken while the core drains.
+    if (!intakeOpen && receiver instanceof HTTPReceiver) {
+      throw new IntakeClosedError("no longer taking Slack events");
+    }
+    intake.handle(args.body, args.event, args.context.botUserId);
+  };
+  app.event("app_mention", listener);
+  app.event("message", listener);
+  app.error(async (error) => {
+    const original = (error as { original?: unknown }).original ?? error;
+    if (original instanceof IntakeClosedError) throw original;
+    // Acknowledged anyway: a retry would meet the same bug.
+    logger.error({ err: error }, "slack event handling failed");
+  });
+
+  const routes = new Map<string, RouteHandler>();
+  if (receiver instanceof HTTPReceiver) {
+    routes.set(EVENTS_PATH, (request, response) => {
+      // 503 before Bolt reads or acknowledges anything: Slack redelivers to the next process.
+      if (!authenticated || !intakeOpen) return unavailable(response);
+      try {
+        receiver.requestListener(request, response);
+      } catch {
+        // Bolt throws for anything but POST on its endpoint.
+        response.writeHead(405, { allow: "POST" }).end();
+      }
+    });
+  }
+
+  return {
+    platform: "slack",
+    routes,
+    async start() {
+      if (!authenticated) {
+        try {
+          await app.init();
+        } catch (error) {
+          startFailure = `auth.test failed (${describe(error)})`;
+          throw error;
+        }
+        authenticated = true;
+        startFailure = null;
+      }
+      if (receiver instanceof SocketModeReceiver && !socketConnected) await app.start();
+      logger.info({ mode: config.mode }, "slack adapter started");
+    },
+    notReadyReason() {
+      if (!intakeOpen) return "slack: no longer taking messages";
+      if (!authenticated) return `slack: ${startFailure ?? "not connected yet (auth.test)"}`;
+      if (config.mode === "socket" && !socketConnected) return "slack: Socket Mode not connected";
+      return null;
+    },
+    async stopIntake() {
+      intakeOpen = false;
+      // Socket Mode: unacknowledged events go to another connection once this one is closed.
+      await closeSocket();
+      const waiting = await intake.drain(DRAIN_MS);
+      if (waiting > 0)
+        logger.warn({ threads: waiting }, "slack messages still waiting for a users.info lookup");
+    },
+    async close() {
+      intakeOpen = false;
+      indicator.close();
+      await closeSocket();
+    },
+  };
+}
+
+function unavailable(response: ServerResponse): void {
+  response.writeHead(503, { "content-type": "text/plain", "retry-after": "5" }).end("not taking events");
+}
+
+function required(value: string | null, name: string): string {
+  if (value === null) throw new Error(`${name} is required for this Slack mode`);
+  return value;
+}
+
+/** Slack's error code, else the client's; never the request (it may carry the token). */
+function describe(error: unknown): string {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  if (typeof data?.error === "string") return data.error;
+  if (typeof code === "string") return code;
+  return error instanceof Error ? error.name : "unknown error";
+}

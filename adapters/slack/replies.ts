@@ -1,0 +1,40 @@
+import type { webApi } from "@slack/bolt";
+import type { Reply, ThreadPort } from "../../src/types.js";
+import type { WorkingIndicator } from "./indicator.js";
+import { renderReply } from "./render.js";
+
+/** Where a question was asked: replies go to its thread, the indicator on the question itself. */
+export interface SlackTarget {
+  channel: string;
+  /** The thread root ts. */
+  thread: string;
+  /** The question's own ts. */
+  ts: string;
+}
+
+/** The core's handle on one Slack thread: `chat.postMessage` in order, one per rendered message. */
+export function slackThreadPort(
+  client: Pick<webApi.WebClient, "chat">,
+  indicator: WorkingIndicator,
+  target: SlackTarget,
+): ThreadPort {
+  return {
+    async post(reply: Reply) {
+      await postMessages(client, target, renderReply(reply));
+    },
+    startWorking() {
+      return indicator.start(target.channel, target.ts);
+    },
+  };
+}
+
+/** Posts the messages one after another (each waits for the last, so they arrive in order). */
+export async function postMessages(
+  client: Pick<webApi.WebClient, "chat">,
+  target: Pick<SlackTarget, "channel" | "thread">,
+  messages: readonly string[],
+): Promise<void> {
+  for (const text of messages) {
+    await client.chat.postMessage({ channel: target.channel, thread_ts: target.thread, text });
+  }
+}

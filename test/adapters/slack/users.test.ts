@@ -1,0 +1,96 @@
+import { describe, expect, test } from "vitest";
+import { TtlMap } from "../../../adapters/slack/ttl-map.js";
+import { UserDirectory } from "../../../adapters/slack/users.js";
+import { memoryLogger } from "../../support/core.js";
+
+type Info = (args: { user: string }) => Promise<unknown>;
+
+function directory(info: Info) {
+  const calls: string[] = [];
+  const client = {
+    users: {
+      info: (args: { user: string }) => {
+        calls.push(args.user);
+        return info(args);
+      },
+    },
+  };
+  // A partial client: only users.info is ever called.
+  const users = new UserDirectory(client as never, memoryLogger("silent").logger);
+  return { users, calls };
+}
+
+describe("UserDirectory", () => {
+  test("one call per user, shared by concurrent lookups, then cached", async () => {
+    const { users, calls } = directory(async ({ user }) => ({
+      ok: true,
+      user: { id: user, name: "ana", profile: { display_name: "Ana", email: " Ana@Example.com " } },
+    }));
+    const [a, b] = await Promise.all([users.lookup("U1"), users.lookup("U1")]);
+    expect(a).toEqual({ name: "Ana", email: "ana@example.com" });
+    expect(b).toBe(a);
+    expect(users.cached("U1")).toEqual(a);
+    await users.lookup("U1");
+    expect(calls).toEqual(["U1"]);
+  });
+
+  test("names fall back from display name to real name to handle", async () => {
+    const { users } = directory(async ({ user }) => ({
+      ok: true,
+      user:
+        user === "U1"
+          ? { name: "handle", real_name: "Real Name", profile: { display_name: "" } }
+          : { name: "handle" },
+    }));
+    expect((await users.lookup("U1"))?.name).toBe("Real Name");
+    expect((await users.lookup("U2"))?.name).toBe("handle");
+  });
+
+  test("an address with a colon or without @ is not an identity", async () => {
+    const { users } = directory(async () => ({
+      ok: true,
+      user: { name: "x", profile: { email: "a:b@example.com" } },
+    }));
+    expect((await users.lookup("U1"))?.email).toBeNull();
+  });
+
+  test("Slack's refusal is remembered; a network failure is not", async () => {
+    let attempt = 0;
+    const { users, calls } = directory(async () => {
+      attempt++;
+      if (attempt === 1) throw Object.assign(new Error("down"), { code: "slack_webapi_request_error" });
+      throw Object.assign(new Error("An API error occurred: user_not_found"), {
+        code: "slack_webapi_platform_error",
+        data: { ok: false, error: "user_not_found" },
+      });
+    });
+    expect(await users.lookup("U9")).toBeNull();
+    expect(users.cached("U9")).toBeUndefined();
+    expect(await users.lookup("U9")).toEqual({ name: null, email: null });
+    expect(await users.lookup("U9")).toEqual({ name: null, email: null });
+    expect(calls).toEqual(["U9", "U9"]);
+  });
+});
+
+describe("TtlMap", () => {
+  test("entries expire, and the oldest go first past the bound", () => {
+    let now = 0;
+    const map = new TtlMap<number>({ ttlMs: 100, maxEntries: 2, now: () => now });
+    map.set("a", 1);
+    now = 50;
+    map.set("b", 2);
+    expect([map.get("a"), map.get("b")]).toEqual([1, 2]);
+    now = 120;
+    expect(map.get("a")).toBeUndefined();
+    map.set("c", 3);
+    expect(map.size).toBe(2);
+    map.set("d", 4);
+    expect([map.get("b"), map.get("c"), map.get("d")]).toEqual([undefined, 3, 4]);
+    expect(map.size).toBe(2);
+  });
+
+  test("rejects nonsense bounds", () => {
+    expect(() => new TtlMap({ ttlMs: 0, maxEntries: 1 })).toThrow(RangeError);
+    expect(() => new TtlMap({ ttlMs: 1, maxEntries: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One Web API call the double received. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, string>;
+  /** The bearer token the call carried. */
+  token: string | null;
+  /** The HTTP status the double answered with. */
+  status: number;
+}
+
+export interface FakeSlackUser {
+  name: string;
+  realName?: string;
+  displayName?: string;
+  email?: string;
+}
+
+export interface SlackApiOptions {
+  botToken: string;
+  /** The app-level token apps.connections.open accepts. */
+  appToken?: string;
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  users?: Record<string, FakeSlackUser>;
+  /** What apps.connections.open hands out (a local WebSocket server). */
+  socketUrl?: string;
+  /** Delay before every answer (ms). */
+  latencyMs?: number;
+}
+
+export interface RunningSlackApi {
+  /** Base URL with the trailing slash @slack/web-api wants (SLACK_API_URL). */
+  url: string;
+  readonly calls: readonly SlackCall[];
+  /** The calls of one method, in order. */
+  callsTo(method: string): SlackCall[];
+  /** Resolves once `count` calls to `method` have been answered. */
+  waitFor(method: string, count: number, timeoutMs?: number): Promise<SlackCall[]>;
+  /** The next `times` calls to `method` get 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  /** The next `times` calls to `method` answer `{ ok: false, error }`. */
+  fail(method: string, error: string, times?: number): void;
+  /** Holds answers to `method` until the returned function is called. */
+  hold(method: string): () => void;
+  /** Lets every held answer go (so a failed test still shuts down). */
+  releaseHolds(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback stand-in for the Slack Web API: answers the methods the bridge uses the way Slack does
+ * (`ok`, `error`, 429 with Retry-After) and records every call, so tests assert on what was posted.
+ */
+export async function startSlackApi(options: SlackApiOptions): Promise<RunningSlackApi> {
+  const teamId = options.teamId ?? "T0TEAM";
+  const botUserId = options.botUserId ?? "U0BOT";
+  const botId = options.botId ?? "B0BOT";
+  const calls: SlackCall[] = [];
+  const waiters: Array<{ method: string; count: number; resolve: () => void }> = [];
+  const limits = new Map<string, { times: number; retryAfter: number }>();
+  const failures = new Map<string, { times: number; error: string }>();
+  const holds = new Map<string, Promise<void>>();
+  const releases = new Set<() => void>();
+  let counter = 0;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500).end(String(error));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.url ?? "").split("?")[0]?.replace(/^\/api\//, "") ?? "";
+    const args = parseBody(await readBody(req), req.headers["content-type"] ?? "");
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? args.token ?? null;
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+    await holds.get(method);
+    const limit = limits.get(method);
+    if (limit && limit.times > 0) {
+      limit.times--;
+      return answer(
+        res,
+        { method, args, token: bearer },
+        429,
+        { ok: false, error: "ratelimited" },
+        {
+          "retry-after": String(limit.retryAfter),
+        },
+      );
+    }
+    const failure = failures.get(method);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      return answer(res, { method, args, token: bearer }, 200, { ok: false, error: failure.error });
+    }
+    const expected = method === "apps.connections.open" ? options.appToken : options.botToken;
+    if (bearer !== expected) {
+      return answer(res, { method, args, token: bearer }, 200, { ok: false, error: "invalid_auth" });
+    }
+    answer(res, { method, args, token: bearer }, 200, respond(method, args));
+  }
+
+  function respond(method: string, args: Record<string, string>): Record<string, unknown> {
+    switch (method) {
+      case "auth.test":
+        return {
+          ok: true,
+          url: "https://test.slack.com/",
+          team: "Test",
+          user: "bridge",
+          team_id: teamId,
+          user_id: botUserId,
+          bot_id: botId,
+        };
+      case "chat.postMessage": {
+        if (!args.text && !args.blocks && !args.markdown_text) return { ok: false, error: "no_text" };
+        counter++;
+        const ts = `${1_800_000_000 + counter}.000100`;
+        return {
+          ok: true,
+          channel: args.channel,
+          ts,
+          message: {
+            type: "message",
+            text: args.text,
+            user: botUserId,
+            bot_id: botId,
+            ts,
+            thread_ts: args.thread_ts,
+          },
+        };
+      }
+      case "reactions.add":
+      case "reactions.remove":
+        return { ok: true };
+      case "users.info": {
+        const user = args.user ? options.users?.[args.user] : undefined;
+        if (!user) return { ok: false, error: "user_not_found" };
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            team_id: teamId,
+            name: user.name,
+            real_name: user.realName ?? user.name,
+            profile: {
+              display_name: user.displayName ?? "",
+              real_name: user.realName ?? user.name,
+              ...(user.email ? { email: user.email } : {}),
+            },
+          },
+        };
+      }
+      case "apps.connections.open":
+        return options.socketUrl
+          ? { ok: true, url: options.socketUrl }
+          : { ok: false, error: "internal_error" };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+
+  function answer(
+    res: ServerResponse,
+    call: Omit<SlackCall, "status">,
+    status: number,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
+    calls.push({ ...call, status });
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(text);
+    for (const waiter of waiters.slice()) {
+      if (calls.filter((c) => c.method === waiter.method).length >= waiter.count) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const callsTo = (method: string) => calls.filter((call) => call.method === method);
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    calls,
+    callsTo,
+    waitFor(method, count, timeoutMs = 5_000) {
+      if (callsTo(method).length >= count) return Promise.resolve(callsTo(method));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`expected ${count} ${method} call(s), got ${callsTo(method).length}`));
+        }, timeoutMs);
+        waiters.push({
+          method,
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(callsTo(method));
+          },
+        });
+      });
+    },
+    rateLimit(method, times, retryAfterSeconds) {
+      limits.set(method, { times, retryAfter: retryAfterSeconds });
+    },
+    fail(method, error, times = 1) {
+      failures.set(method, { times, error });
+    },
+    hold(method) {
+      let resolveHold = () => {};
+      holds.set(
+        method,
+        new Promise<void>((resolve) => {
+          resolveHold = resolve;
+        }),
+      );
+      const release = () => {
+        holds.delete(method);
+        releases.delete(release);
+        resolveHold();
+      };
+      releases.add(release);
+      return release;
+    },
+    releaseHolds() {
+      for (const release of [...releases]) release();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(raw: string, contentType: string): Record<string, string> {
+  if (raw === "") return {};
+  if (contentType.includes("application/json")) {
+    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
