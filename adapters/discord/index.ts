@@ -1,0 +1,94 @@
+import { once } from "node:events";
+import type { DiscordConfig } from "../../src/config.js";
+import type { Adapter, AdapterContext } from "../../src/types.js";
+import { Access } from "./access.js";
+import { isGuildMember, recentMessages } from "./api.js";
+import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
+import { Intake } from "./intake.js";
+import { DmConversations } from "./sessions.js";
+import { watchConnection } from "./status.js";
+
+export interface DiscordAdapterOptions {
+  /** How often "typing…" is sent again while an answer is pending (Discord shows it ~10 s). @default 8000 */
+  typingIntervalMs?: number;
+}
+
+/**
+ * The Discord adapter: DMs and server mentions through discord.js's gateway client. A DM channel is
+ * one conversation until `/new`; a mention in a text channel starts a thread, one conversation per
+ * thread, where follow-ups need no mention.
+ */
+export function createDiscordAdapter(
+  config: DiscordConfig,
+  context: AdapterContext,
+  options: DiscordAdapterOptions = {},
+): Adapter {
+  const logger = context.logger.child({ platform: "discord" });
+  const client = createClient(config);
+  const { rest } = client;
+  const typingLoops = new Set<NodeJS.Timeout>();
+  let taking = false;
+  let stopped = false;
+
+  const status = watchConnection(client, logger);
+  const intake = new Intake({
+    client,
+    rest,
+    sink: context.sink,
+    logger,
+    access: new Access({
+      allowedGuilds: config.allowedGuilds,
+      allowedUsers: config.allowedUsers,
+      isMember: (guildId, userId) => isGuildMember(rest, guildId, userId),
+    }),
+    conversations: new DmConversations({
+      history: (channelId, beforeId, limit) => recentMessages(rest, channelId, beforeId, limit),
+    }),
+    port: { rest, logger, typingIntervalMs: options.typingIntervalMs ?? 8000, typingLoops },
+    taking: () => taking,
+  });
+  // Listeners go on before login(): events that arrive while login() settles are not lost.
+  client.on("messageCreate", (message) => intake.onMessage(message));
+  // Opens intake before discord.js replays the messages it held back until it was ready.
+  client.once("clientReady", () => {
+    taking = !stopped;
+  });
+
+  return {
+    platform: "discord",
+    routes: new Map(),
+    async start() {
+      const abort = new AbortController();
+      try {
+        await Promise.all([
+          once(client, "clientReady", { signal: abort.signal }),
+          client.login(config.botToken),
+        ]);
+      } catch (error) {
+        status.failed();
+        throw explainStartFailure(error);
+      } finally {
+        abort.abort();
+      }
+      logger.info({ botId: client.user?.id, intents: GATEWAY_INTENTS }, "discord: connected to the gateway");
+    },
+    notReadyReason() {
+      if (stopped) return "discord: not taking messages (shutting down)";
+      return status.notReadyReason();
+    },
+    async stopIntake() {
+      stopped = true;
+      taking = false;
+      // Messages already taken (e.g. waiting for their thread) still reach the core before it drains.
+      await intake.idle();
+    },
+    async close() {
+      stopped = true;
+      taking = false;
+      for (const loop of typingLoops) clearInterval(loop);
+      typingLoops.clear();
+      status.closed();
+      await client.destroy();
+    },
+  };
+}

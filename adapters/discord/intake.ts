@@ -1,0 +1,199 @@
+import type { Client, Message, REST } from "discord.js";
+import type { Logger } from "../../src/logger.js";
+import type { ChatMessage, MessageSink } from "../../src/types.js";
+import type { Access } from "./access.js";
+import { REFUSAL } from "./access.js";
+import { startThread, threadInfo } from "./api.js";
+import { BoundedMap } from "./bounded-map.js";
+import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
+import { DiscordPort, type PortOptions, type PortTarget, postNote } from "./port.js";
+import { KeyedSerial } from "./serial.js";
+import type { DmConversations } from "./sessions.js";
+
+export const NEW_CONVERSATION =
+  "New conversation started: I won't remember what we said before this message.";
+export const NEW_IN_THREAD =
+  "Each thread is one conversation. To start a new one, mention me in a channel with your question.";
+
+export interface IntakeOptions {
+  client: Client;
+  rest: REST;
+  sink: MessageSink;
+  logger: Logger;
+  access: Access;
+  conversations: DmConversations;
+  port: PortOptions;
+  /** False once the adapter stopped taking messages (or before it is ready). */
+  taking: () => boolean;
+}
+
+/**
+ * Turns Discord messages into core submissions: decides whether a message is a question, applies the
+ * allow-lists, finds its conversation (DM, thread) and hands it to the core with a port for the reply.
+ * Messages of one channel are handled in arrival order.
+ */
+export class Intake {
+  readonly #options: IntakeOptions;
+  readonly #serial = new KeyedSerial();
+  /** Threads whose owner discord.js did not know, as Discord told us. */
+  readonly #threads = new BoundedMap<string, Awaited<ReturnType<typeof threadInfo>>>(10_000);
+
+  constructor(options: IntakeOptions) {
+    this.#options = options;
+  }
+
+  /** The `messageCreate` listener: never throws, whatever the message looks like. */
+  onMessage(message: Message): void {
+    const { client, logger, taking } = this.#options;
+    const botId = client.user?.id;
+    if (!taking() || botId === undefined) return;
+    let view: MessageView;
+    try {
+      view = viewOf(message, botId);
+    } catch (error) {
+      logger.warn({ err: error, messageId: message.id }, "discord: skipped a message it could not read");
+      return;
+    }
+    // Cheap rejections first, so other people's chatter is not queued behind anything.
+    const trigger = classify(view, botId);
+    if (trigger.kind === "ignore" && !(trigger.reason === NOT_OUR_THREAD && view.threadOwnerId === null)) {
+      logger.trace({ messageId: view.id, reason: trigger.reason }, "discord: message ignored");
+      return;
+    }
+    this.#serial
+      .run(view.channelId, () => this.#handle(view, botId))
+      .catch((error: unknown) => {
+        logger.error(
+          { err: error, messageId: view.id, channelId: view.channelId },
+          "discord: message failed",
+        );
+      });
+  }
+
+  /** Resolves once every message taken so far has been handed to the core (or dropped). */
+  idle(): Promise<void> {
+    return this.#serial.idle();
+  }
+
+  async #handle(initial: MessageView, botId: string): Promise<void> {
+    const { access, logger } = this.#options;
+    const view = await this.#withThreadOwner(initial);
+    const trigger = classify(view, botId);
+    if (trigger.kind === "ignore") {
+      logger.trace({ messageId: view.id, reason: trigger.reason }, "discord: message ignored");
+      return;
+    }
+    const allowed = await access.allows(view.authorId, view.guildId).catch((error: unknown) => {
+      logger.warn({ err: error, userId: view.authorId }, "discord: allow-list lookup failed; refusing");
+      return false;
+    });
+    if (!allowed) {
+      logger.info({ userId: view.authorId, guildId: view.guildId }, "discord: refused by the allow-lists");
+      if (access.shouldTellRefusal(view.authorId)) await this.#note(view, REFUSAL, "refusal");
+      return;
+    }
+    await this.#dispatch(view, trigger);
+  }
+
+  async #dispatch(view: MessageView, trigger: Exclude<Trigger, { kind: "ignore" }>): Promise<void> {
+    const { conversations, logger } = this.#options;
+    const here: PortTarget = { channelId: view.channelId, replyTo: view.id, questionId: view.id };
+    switch (trigger.kind) {
+      case "dm_new":
+        conversations.startNew(view.channelId, view.id);
+        await this.#note(view, NEW_CONVERSATION, "new");
+        return;
+      case "thread_new":
+        await this.#note(view, NEW_IN_THREAD, "new");
+        return;
+      case "dm": {
+        const conversation = await conversations.conversationOf(view.channelId, view.id).catch((error) => {
+          // Not remembered, so the next message looks again; this one goes on in the channel's first one.
+          logger.warn({ err: error, channelId: view.channelId }, "discord: could not read the DM history");
+          return view.channelId;
+        });
+        this.#submit(
+          view,
+          trigger.text,
+          { workspace: "dm", channel: view.channelId, thread: conversation },
+          here,
+        );
+        return;
+      }
+      case "mention": {
+        const guild = view.guildId ?? "unknown";
+        const threadId = await startThread(
+          this.#options.rest,
+          view.channelId,
+          view.id,
+          trigger.threadName,
+        ).catch((error: unknown) => {
+          // Without a thread (no permission, archived channel…) the question is still answered, in place.
+          logger.warn({ err: error, channelId: view.channelId }, "discord: could not start a thread");
+          return null;
+        });
+        const target = threadId ? { channelId: threadId, replyTo: null, questionId: view.id } : here;
+        // A thread started on a message has the message's id: the session is the same either way.
+        this.#submit(
+          view,
+          trigger.text,
+          { workspace: guild, channel: view.channelId, thread: view.id },
+          target,
+        );
+        return;
+      }
+      case "thread":
+        this.#submit(
+          view,
+          trigger.text,
+          {
+            workspace: view.guildId ?? "unknown",
+            channel: view.parentId ?? view.channelId,
+            thread: view.channelId,
+          },
+          here,
+        );
+        return;
+    }
+  }
+
+  #submit(
+    view: MessageView,
+    text: string,
+    where: Pick<ChatMessage, "workspace" | "channel" | "thread">,
+    target: PortTarget,
+  ): void {
+    const { sink, logger, port } = this.#options;
+    const message: ChatMessage = {
+      platform: "discord",
+      ...where,
+      user: view.authorId,
+      text,
+      id: view.id,
+      // One customer per Discord user, the same in DMs and on every server.
+      identity: `user_id:discord_${view.authorId}`,
+    };
+    const result = sink.submit(message, new DiscordPort(target, port));
+    logger.debug({ messageId: view.id, result }, "discord: message submitted");
+  }
+
+  async #note(view: MessageView, text: string, purpose: string): Promise<void> {
+    const target = { channelId: view.channelId, replyTo: view.id, questionId: view.id };
+    await postNote(this.#options.rest, target, text, `${view.id}:${purpose}`);
+  }
+
+  /**
+   * A thread discord.js has not seen created (one from before a restart, or unarchived) comes without
+   * its owner: ask Discord once per thread and remember the answer.
+   */
+  async #withThreadOwner(view: MessageView): Promise<MessageView> {
+    if (view.channel !== "thread" || view.threadOwnerId !== null) return view;
+    let info = this.#threads.get(view.channelId);
+    if (info === undefined) {
+      info = await threadInfo(this.#options.rest, view.channelId);
+      this.#threads.set(view.channelId, info);
+    }
+    if (!info) return view;
+    return { ...view, threadOwnerId: info.ownerId, parentId: info.parentId ?? view.parentId };
+  }
+}

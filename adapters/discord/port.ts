@@ -1,0 +1,106 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { REST } from "discord.js";
+import type { Logger } from "../../src/logger.js";
+import type { Reply, ThreadPort } from "../../src/types.js";
+import { postMessage, sendTyping } from "./api.js";
+import { messageBody, nonceFor, renderReply } from "./replies.js";
+
+/** The longest an answer waits for a typing request still on its way. */
+const TYPING_WAIT_MS = 1000;
+
+export interface PortTarget {
+  /** Where the replies go: the DM channel or the thread. */
+  channelId: string;
+  /** The question, shown as what the first message answers; null in a thread started on it. */
+  replyTo: string | null;
+  /**
+   * The question's message id. Nonces derive from it, not from a per-process request id, so that
+   * when a rolling restart briefly runs two processes that both answer it, Discord keeps one post.
+   */
+  questionId: string;
+}
+
+export interface PortOptions {
+  rest: REST;
+  logger: Logger;
+  /** Typing lasts about 10 s on Discord, so it is sent again this often while waiting. */
+  typingIntervalMs: number;
+  /** Typing loops still running; the adapter stops them all on close. */
+  typingLoops: Set<NodeJS.Timeout>;
+}
+
+/** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
+export class DiscordPort implements ThreadPort {
+  readonly #target: PortTarget;
+  readonly #options: PortOptions;
+  #loop: NodeJS.Timeout | undefined;
+  /** The typing request on its way, if any (never rejects); awaited so it cannot land after the answer. */
+  #typing: Promise<void> | null = null;
+
+  constructor(target: PortTarget, options: PortOptions) {
+    this.#target = target;
+    this.#options = options;
+  }
+
+  /** Posts the reply's messages in order; the first answers the question. Throws if one fails. */
+  async post(reply: Reply): Promise<void> {
+    // A typing request that lands after the answer would show "typing…" again for 10 s: stop first.
+    await this.#stopTyping();
+    const { rest } = this.#options;
+    const parts = renderReply(reply);
+    for (const [index, content] of parts.entries()) {
+      const body = messageBody(content, {
+        nonce: nonceFor(this.#target.questionId, index),
+        replyTo: index === 0 ? this.#target.replyTo : null,
+      });
+      await postMessage(rest, this.#target.channelId, body);
+    }
+  }
+
+  startWorking(): () => Promise<void> {
+    const { rest, logger, typingIntervalMs, typingLoops } = this.#options;
+    const channelId = this.#target.channelId;
+    const type = () => {
+      const request: Promise<void> = sendTyping(rest, channelId)
+        .catch((error: unknown) => {
+          // Typing is a nicety: a failure is not worth more than a debug line.
+          logger.debug({ err: error, channelId }, "discord: could not send the typing indicator");
+        })
+        .then(() => {
+          if (this.#typing === request) this.#typing = null;
+        });
+      this.#typing = request;
+    };
+    type();
+    const loop = setInterval(type, typingIntervalMs);
+    loop.unref();
+    typingLoops.add(loop);
+    this.#loop = loop;
+    return () => this.#stopTyping();
+  }
+
+  async #stopTyping(): Promise<void> {
+    if (this.#loop) {
+      clearInterval(this.#loop);
+      this.#options.typingLoops.delete(this.#loop);
+      this.#loop = undefined;
+    }
+    if (!this.#typing) return;
+    // Bounded: a typing request stuck behind a rate limit must not hold the answer back.
+    const timeout = new AbortController();
+    await Promise.race([
+      this.#typing,
+      delay(TYPING_WAIT_MS, undefined, { signal: timeout.signal }).catch(() => undefined),
+    ]);
+    timeout.abort();
+  }
+}
+
+/** Posts one short message of the adapter's own (a refusal, a `/new` confirmation), idempotent per `key`. */
+export async function postNote(rest: REST, target: PortTarget, text: string, key: string): Promise<void> {
+  await postMessage(
+    rest,
+    target.channelId,
+    messageBody(text, { nonce: nonceFor(key, 0), replyTo: target.replyTo }),
+  );
+}

@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+import type { RESTPostAPIChannelMessageJSONBody } from "discord.js";
+import { FLAGGED_WARNING } from "../../src/notices.js";
+import type { Reply } from "../../src/types.js";
+import { splitMessage } from "./split.js";
+
+/** Shown instead of an empty answer: Discord refuses empty messages, and silence would look like a hang. */
+export const EMPTY_ANSWER = "The assistant sent an empty answer. Please ask again, perhaps in other words.";
+
+/**
+ * The messages that show one reply, in order. Answers are Markdown, which Discord renders; a flagged
+ * answer opens with the warning line in its first message; notices are shown as they are.
+ */
+export function renderReply(reply: Reply): string[] {
+  const text = reply.text.trim() === "" && isAnswer(reply) ? EMPTY_ANSWER : reply.text;
+  const content = reply.kind === "flagged" ? `${FLAGGED_WARNING}\n\n${text}` : text;
+  return splitMessage(content);
+}
+
+function isAnswer(reply: Reply): boolean {
+  return reply.kind === "answer" || reply.kind === "flagged";
+}
+
+/**
+ * A nonce that is the same every time one part of the reply to one question is sent, so a POST that
+ * @discordjs/rest retries after a 5xx or a timeout, or a second process answering the same question
+ * during a rolling restart, cannot post twice (`enforce_nonce`). Discord takes at most 25 characters.
+ */
+export function nonceFor(key: string, part: number): string {
+  return createHash("sha256").update(`${key}:${part}`).digest("base64url").slice(0, 25);
+}
+
+export interface MessageOptions {
+  nonce: string;
+  /** The message this one answers (shown as a reply, without pinging its author). */
+  replyTo?: string | null;
+}
+
+/** The body of every message the bot posts: idempotent, and it can never ping anyone. */
+export function messageBody(content: string, options: MessageOptions): RESTPostAPIChannelMessageJSONBody {
+  const body: RESTPostAPIChannelMessageJSONBody = {
+    content,
+    nonce: options.nonce,
+    enforce_nonce: true,
+    // Empty `parse` and no `users`/`roles`: an answer that says @everyone or <@id> pings nobody.
+    allowed_mentions: { parse: [], replied_user: false },
+  };
+  if (options.replyTo) body.message_reference = { message_id: options.replyTo, fail_if_not_exists: false };
+  return body;
+}

@@ -1,0 +1,155 @@
+import type { REST } from "discord.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DiscordPort } from "../../../adapters/discord/port.js";
+import { KeyedSerial } from "../../../adapters/discord/serial.js";
+import { memoryLogger } from "../../support/core.js";
+
+/** A REST client that only records what it was asked to post. */
+function fakeRest(fail: (route: string) => boolean = () => false) {
+  const posts: Array<{ route: string; body: unknown }> = [];
+  const rest = {
+    post: async (route: string, options?: { body?: unknown }) => {
+      posts.push({ route, body: options?.body });
+      if (fail(route)) throw new Error("refused");
+      return {};
+    },
+  } as unknown as REST;
+  return { rest, posts };
+}
+
+describe("DiscordPort", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sends typing at once and again every 8 seconds until stopped", async () => {
+    const { rest, posts } = fakeRest();
+    const loops = new Set<NodeJS.Timeout>();
+    const port = new DiscordPort(
+      { channelId: "C", replyTo: "Q", questionId: "Q" },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: loops },
+    );
+    const stop = port.startWorking();
+    expect(posts.map((p) => p.route)).toEqual(["/channels/C/typing"]);
+    await vi.advanceTimersByTimeAsync(7999);
+    expect(posts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(posts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(posts).toHaveLength(4);
+    expect(loops.size).toBe(1);
+    await stop();
+    expect(loops.size).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(posts).toHaveLength(4);
+  });
+
+  it("keeps going when typing fails (it is only a nicety)", async () => {
+    const { rest, posts } = fakeRest((route) => route.endsWith("/typing"));
+    const { logger } = memoryLogger();
+    const port = new DiscordPort(
+      { channelId: "C", replyTo: null, questionId: "Q" },
+      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set() },
+    );
+    const stop = port.startWorking();
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(posts).toHaveLength(2);
+    await stop();
+  });
+
+  it("posts a reply's parts in order, only the first one answering the question", async () => {
+    const { rest, posts } = fakeRest();
+    const port = new DiscordPort(
+      { channelId: "C", replyTo: "Q", questionId: "Q" },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
+    );
+    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1" });
+    expect(posts.length).toBeGreaterThan(1);
+    const bodies = posts.map((p) => p.body as Record<string, unknown>);
+    expect(bodies[0]?.message_reference).toEqual({ message_id: "Q", fail_if_not_exists: false });
+    expect(bodies.slice(1).every((b) => b.message_reference === undefined)).toBe(true);
+    expect(new Set(bodies.map((b) => b.nonce)).size).toBe(bodies.length);
+  });
+
+  it("derives nonces from the question, so two processes answering it (a rolling restart) post once", async () => {
+    const first = fakeRest();
+    const second = fakeRest();
+    const options = {
+      logger: memoryLogger().logger,
+      typingIntervalMs: 8000,
+      typingLoops: new Set<NodeJS.Timeout>(),
+    };
+    const target = { channelId: "C", replyTo: "Q", questionId: "Q" };
+    await new DiscordPort(target, { ...options, rest: first.rest }).post({
+      kind: "answer",
+      text: "hi",
+      requestId: "process-1",
+    });
+    await new DiscordPort(target, { ...options, rest: second.rest }).post({
+      kind: "answer",
+      text: "hi",
+      requestId: "process-2",
+    });
+    const nonce = (posts: Array<{ body: unknown }>) =>
+      (posts[0]?.body as { nonce?: string } | undefined)?.nonce;
+    expect(nonce(first.posts)).toBeDefined();
+    expect(nonce(second.posts)).toBe(nonce(first.posts));
+  });
+});
+
+describe("DiscordPort and a typing request still on its way", () => {
+  it("waits for it before posting the answer, so typing cannot show again after the answer", async () => {
+    const order: string[] = [];
+    let finishTyping = () => {};
+    const rest = {
+      post: (route: string) => {
+        if (!route.endsWith("/typing")) {
+          order.push("message");
+          return Promise.resolve({});
+        }
+        order.push("typing sent");
+        return new Promise((resolve) => {
+          finishTyping = () => {
+            order.push("typing done");
+            resolve({});
+          };
+        });
+      },
+    } as unknown as REST;
+    const port = new DiscordPort(
+      { channelId: "C", replyTo: null, questionId: "Q" },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
+    );
+    const stop = port.startWorking();
+    const posted = port.post({ kind: "answer", text: "done", requestId: "r" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(["typing sent"]);
+    finishTyping();
+    await posted;
+    await stop();
+    expect(order).toEqual(["typing sent", "typing done", "message"]);
+  });
+});
+
+describe("KeyedSerial", () => {
+  it("runs one key's tasks in order, other keys alongside, and goes on after a failure", async () => {
+    const serial = new KeyedSerial();
+    const log: string[] = [];
+    const task =
+      (name: string, waitMs: number, fail = false) =>
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        log.push(name);
+        if (fail) throw new Error(name);
+      };
+    const a1 = serial.run("a", task("a1", 30, true));
+    void serial.run("a", task("a2", 0));
+    void serial.run("b", task("b1", 10));
+    await expect(a1).rejects.toThrow("a1");
+    await serial.idle();
+    expect(log).toEqual(["b1", "a1", "a2"]);
+  });
+});

@@ -1,0 +1,208 @@
+import { createDiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/index.js";
+import type { DiscordConfig } from "../../src/config.js";
+import type { Logger } from "../../src/logger.js";
+import type { Adapter } from "../../src/types.js";
+import { type CoreOptions, startCore, type TestCore } from "./core.js";
+import {
+  type DiscordGatewayDouble,
+  type GatewayDoubleOptions,
+  startDiscordGateway,
+} from "./discord-gateway.js";
+import {
+  BOT_TOKEN,
+  BOT_USER,
+  DM_CHANNEL_ID,
+  GUILD_ID,
+  snowflake,
+  TEXT_CHANNEL_ID,
+  USER,
+} from "./discord-ids.js";
+import { type DiscordRestDouble, startDiscordRest } from "./discord-rest.js";
+
+export interface HarnessOptions {
+  core?: CoreOptions;
+  config?: Partial<DiscordConfig>;
+  adapter?: DiscordAdapterOptions;
+  onIdentify?: GatewayDoubleOptions["onIdentify"];
+  /** Skips `adapter.start()` (for tests of start-up failures). */
+  start?: boolean;
+  /** The adapter's logger. @default the core's (in memory, debug level) */
+  logger?: Logger;
+}
+
+type Author = typeof USER & { bot?: boolean };
+
+export interface MessageOptions {
+  author?: Author;
+  channelId?: string;
+  type?: number;
+  /** Extra MESSAGE_CREATE fields (e.g. `webhook_id`). */
+  extra?: Record<string, unknown>;
+}
+
+export interface DiscordHarness {
+  core: TestCore;
+  gateway: DiscordGatewayDouble;
+  rest: DiscordRestDouble;
+  /** The current adapter (a new one after `restart()`). */
+  readonly adapter: Adapter;
+  /** Closes the adapter and starts a new one on the same doubles, as a process restart would. */
+  restart(): Promise<void>;
+  /** Dispatches a DM from `author` (default USER) and returns its message id. */
+  dm(text: string, options?: MessageOptions): string;
+  /** Dispatches a server message that mentions the bot; returns its id. */
+  mention(text: string, options?: MessageOptions): string;
+  /** Dispatches a server message without a mention (in a channel or thread); returns its id. */
+  say(text: string, options?: MessageOptions): string;
+  close(): Promise<void>;
+}
+
+/** The guild the gateway double announces: one text channel, the @everyone role. */
+export function testGuild(): Record<string, unknown> {
+  return {
+    id: GUILD_ID,
+    name: "Test server",
+    icon: null,
+    owner_id: USER.id,
+    unavailable: false,
+    large: false,
+    member_count: 2,
+    joined_at: new Date().toISOString(),
+    features: [],
+    channels: [
+      {
+        id: TEXT_CHANNEL_ID,
+        type: 0,
+        name: "general",
+        position: 0,
+        permission_overwrites: [],
+        nsfw: false,
+        parent_id: null,
+      },
+    ],
+    threads: [],
+    members: [],
+    roles: [
+      {
+        id: GUILD_ID,
+        name: "@everyone",
+        permissions: "0",
+        position: 0,
+        color: 0,
+        hoist: false,
+        managed: false,
+        mentionable: false,
+        flags: 0,
+      },
+    ],
+    emojis: [],
+    stickers: [],
+    voice_states: [],
+    presences: [],
+    stage_instances: [],
+    guild_scheduled_events: [],
+  };
+}
+
+/** The real adapter and core against a loopback gateway, REST double and assistant simulator. */
+export async function startDiscordHarness(options: HarnessOptions = {}): Promise<DiscordHarness> {
+  const core = await startCore(options.core);
+  const gateway = await startDiscordGateway({
+    guilds: [testGuild()],
+    // Natural heartbeats never come during a test, so `roundTrip()` is a clean barrier.
+    heartbeatIntervalMs: 3_600_000,
+    ...(options.onIdentify ? { onIdentify: options.onIdentify } : {}),
+  });
+  const rest = await startDiscordRest({
+    guildId: GUILD_ID,
+    gatewayUrl: () => gateway.url,
+    // Discord tells the thread's creator about it on the gateway.
+    onThreadCreated: (thread) => gateway.dispatch("THREAD_CREATE", { ...thread, newly_created: true }),
+  });
+  const newAdapter = () =>
+    createDiscordAdapter(
+      { botToken: BOT_TOKEN, apiUrl: rest.url, allowedGuilds: null, allowedUsers: null, ...options.config },
+      { sink: core.bridge, logger: options.logger ?? core.logger },
+      options.adapter,
+    );
+  let adapter = newAdapter();
+
+  const message = (text: string, where: Record<string, unknown>, options: MessageOptions = {}) => {
+    const id = snowflake();
+    const payload: Record<string, unknown> = {
+      id,
+      content: text,
+      author: options.author ?? USER,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: options.type ?? 0,
+      ...where,
+      ...options.extra,
+    };
+    rest.remember(String(payload.channel_id), payload);
+    gateway.dispatch("MESSAGE_CREATE", payload);
+    return id;
+  };
+  const member = { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 };
+
+  const harness: DiscordHarness = {
+    core,
+    gateway,
+    rest,
+    get adapter() {
+      return adapter;
+    },
+    async restart() {
+      await adapter.close();
+      adapter = newAdapter();
+      await adapter.start();
+    },
+    dm: (text, options) =>
+      message(text, { channel_id: options?.channelId ?? DM_CHANNEL_ID, channel_type: 1 }, options),
+    mention: (text, options) =>
+      message(
+        `<@${BOT_USER.id}> ${text}`,
+        {
+          channel_id: options?.channelId ?? TEXT_CHANNEL_ID,
+          channel_type: options?.channelId ? 11 : 0,
+          guild_id: GUILD_ID,
+          member,
+          mentions: [BOT_USER],
+        },
+        options,
+      ),
+    say: (text, options) =>
+      message(
+        text,
+        {
+          channel_id: options?.channelId ?? TEXT_CHANNEL_ID,
+          channel_type: options?.channelId ? 11 : 0,
+          guild_id: GUILD_ID,
+          member,
+        },
+        options,
+      ),
+    async close() {
+      await core.close();
+      await adapter.close();
+      await gateway.close();
+      await rest.close();
+    },
+  };
+  if (options.start !== false) {
+    try {
+      await adapter.start();
+    } catch (error) {
+      await harness.close();
+      throw error;
+    }
+  }
+  return harness;
+}

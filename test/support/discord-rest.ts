@@ -1,0 +1,286 @@
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { BOT_USER, snowflake } from "./discord-ids.js";
+
+/** One request the REST double received. */
+export interface RestCall {
+  method: string;
+  /** Without the `/api/v10` prefix, e.g. `/channels/123/messages`. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown> | null;
+}
+
+/** A message the double "created" (a POST that was not a nonce duplicate). */
+export interface CreatedMessage {
+  id: string;
+  channelId: string;
+  content: string;
+  nonce: unknown;
+  body: Record<string, unknown>;
+}
+
+export type RestResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Do what the call asks anyway (e.g. create the message), then answer with this: a lost response. */
+  afterEffect?: boolean;
+};
+/** Answers a call instead of the double's normal behaviour; undefined lets the double answer. */
+export type RestOverride = (call: RestCall) => RestResponse | undefined;
+
+export interface DiscordRestDouble {
+  /** The DISCORD_API_URL to use (without /v10, as discord.js wants it). */
+  url: string;
+  readonly calls: readonly RestCall[];
+  readonly created: readonly CreatedMessage[];
+  /** Messages returned by GET /channels/:id/messages, newest first (as Discord returns them). */
+  history: Map<string, Array<Record<string, unknown>>>;
+  /** Adds a message to a channel's history (the harness does it for every message it dispatches). */
+  remember(channelId: string, message: Record<string, unknown>): void;
+  /** `guildId:userId` pairs that GET /guilds/:g/members/:u finds. */
+  members: Set<string>;
+  /** Channels returned by GET /channels/:id. */
+  channels: Map<string, unknown>;
+  override: RestOverride | null;
+  /** Resolves with the created messages of `channelId` once there are at least `count`. */
+  messagesIn(channelId: string, count: number, timeoutMs?: number): Promise<CreatedMessage[]>;
+  /** Resolves with the calls matching `match` once there are at least `count`. */
+  waitForCalls(match: (call: RestCall) => boolean, count: number, timeoutMs?: number): Promise<RestCall[]>;
+  close(): Promise<void>;
+}
+
+export interface RestDoubleOptions {
+  /** The one server of the tests (threads are created in it). */
+  guildId: string;
+  /** What GET /gateway/bot hands out. */
+  gatewayUrl: () => string;
+  /** Called after a thread was started (the harness then dispatches THREAD_CREATE, as Discord does). */
+  onThreadCreated?: (thread: Record<string, unknown>) => void;
+}
+
+const PREFIX = "/api/v10";
+
+/** A loopback stand-in for the Discord REST API: records every call, answers the few the bot makes. */
+export async function startDiscordRest(options: RestDoubleOptions): Promise<DiscordRestDouble> {
+  const calls: RestCall[] = [];
+  const created: CreatedMessage[] = [];
+  const events = new EventEmitter();
+  const noncesSeen = new Map<string, CreatedMessage>();
+  const threads = new Set<string>();
+
+  const double: DiscordRestDouble = {
+    url: "",
+    calls,
+    created,
+    history: new Map(),
+    members: new Set(),
+    channels: new Map(),
+    override: null,
+    remember(channelId, message) {
+      const history = double.history.get(channelId) ?? [];
+      history.unshift(message);
+      double.history.set(channelId, history);
+    },
+    messagesIn: (channelId, count, timeoutMs) =>
+      waitUntil(events, timeoutMs, `${count} message(s) in channel ${channelId}`, () => {
+        const found = created.filter((m) => m.channelId === channelId);
+        return found.length >= count ? found : undefined;
+      }),
+    waitForCalls: (match, count, timeoutMs) =>
+      waitUntil(events, timeoutMs, `${count} matching REST call(s)`, () => {
+        const found = calls.filter(match);
+        return found.length >= count ? found : undefined;
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+
+  function answer(call: RestCall): RestResponse {
+    const fromOverride = double.override?.(call);
+    if (fromOverride && !fromOverride.afterEffect) return fromOverride;
+    const normal = normalAnswer(call);
+    return fromOverride ?? normal;
+  }
+
+  function normalAnswer(call: RestCall): RestResponse {
+    const { method, path } = call;
+    if (method === "GET" && path === "/gateway/bot") {
+      return {
+        status: 200,
+        body: {
+          url: options.gatewayUrl(),
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 },
+        },
+      };
+    }
+    if (method === "GET" && path === "/users/@me") return { status: 200, body: BOT_USER };
+    let match = /^\/channels\/(\d+)\/messages$/.exec(path);
+    if (match && method === "POST")
+      return { status: 200, body: createMessage(match[1] ?? "", call.body ?? {}) };
+    if (match && method === "GET") {
+      const limit = Number(call.query.get("limit") ?? 50);
+      const before = call.query.get("before");
+      const history = (double.history.get(match[1] ?? "") ?? []).filter(
+        (message) => before === null || BigInt(String(message.id)) < BigInt(before),
+      );
+      return { status: 200, body: history.slice(0, limit) };
+    }
+    match = /^\/channels\/(\d+)\/typing$/.exec(path);
+    if (match && method === "POST") return { status: 204 };
+    match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);
+    if (match && method === "POST") {
+      if (threads.has(match[2] ?? "")) {
+        return {
+          status: 400,
+          body: { code: 160004, message: "A thread has already been created for this message" },
+        };
+      }
+      threads.add(match[2] ?? "");
+      return { status: 201, body: createThread(match[1] ?? "", match[2] ?? "", call) };
+    }
+    match = /^\/channels\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const channel = double.channels.get(match[1] ?? "");
+      return channel ? { status: 200, body: channel } : notFound(10003, "Unknown Channel");
+    }
+    match = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      return double.members.has(`${match[1]}:${match[2]}`)
+        ? { status: 200, body: { user: { id: match[2] }, roles: [], joined_at: new Date().toISOString() } }
+        : notFound(10007, "Unknown Member");
+    }
+    return notFound(0, `The REST double does not know ${method} ${path}`);
+  }
+
+  /** Like Discord with `enforce_nonce`: the same nonce again returns the first message, posts nothing. */
+  function createMessage(channelId: string, body: Record<string, unknown>): unknown {
+    const nonce = body.nonce;
+    const key = `${channelId}:${String(nonce)}`;
+    const earlier = body.enforce_nonce === true && nonce !== undefined ? noncesSeen.get(key) : undefined;
+    const message = earlier ?? {
+      id: snowflake(),
+      channelId,
+      content: typeof body.content === "string" ? body.content : "",
+      nonce,
+      body,
+    };
+    const stored = {
+      id: message.id,
+      channel_id: channelId,
+      content: message.content,
+      author: BOT_USER,
+      type: 0,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      nonce,
+    };
+    if (!earlier) {
+      created.push(message);
+      if (body.enforce_nonce === true && nonce !== undefined) noncesSeen.set(key, message);
+      double.remember(channelId, stored);
+    }
+    return stored;
+  }
+
+  function createThread(channelId: string, messageId: string, call: RestCall): unknown {
+    const thread = {
+      id: messageId,
+      type: 11,
+      guild_id: options.guildId,
+      parent_id: channelId,
+      owner_id: BOT_USER.id,
+      name: call.body?.name,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      message_count: 0,
+      member_count: 1,
+      thread_metadata: {
+        archived: false,
+        auto_archive_duration: call.body?.auto_archive_duration ?? 1440,
+        archive_timestamp: new Date().toISOString(),
+        locked: false,
+      },
+    };
+    options.onThreadCreated?.(thread);
+    return thread;
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const text = await readBody(req);
+    const call: RestCall = {
+      method: req.method ?? "GET",
+      path: url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+    };
+    calls.push(call);
+    const response = answer(call);
+    const body = response.body === undefined ? "" : JSON.stringify(response.body);
+    res.writeHead(response.status, {
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...response.headers,
+    });
+    res.end(body);
+    events.emit("change");
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  double.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  return double;
+}
+
+function notFound(code: number, message: string): RestResponse {
+  return { status: 404, body: { code, message } };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Resolves with `check()`'s value once it has one; fails the test with `what` after `timeoutMs`. */
+export function waitUntil<T>(
+  events: EventEmitter,
+  timeoutMs: number | undefined,
+  what: string,
+  check: () => T | undefined,
+): Promise<T> {
+  const now = check();
+  if (now !== undefined) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const onChange = () => {
+      const value = check();
+      if (value === undefined) return;
+      clearTimeout(timer);
+      events.off("change", onChange);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      events.off("change", onChange);
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs ?? 5000);
+    events.on("change", onChange);
+  });
+}
