@@ -1,0 +1,221 @@
+import { createConsoleAdapter } from "../adapters/console/index.js";
+import { createTwilioAssistantClient } from "./assistant/client.js";
+import type { Config } from "./config.js";
+import { type RunningHttpServer, startHttpServer } from "./http/server.js";
+import type { Logger } from "./logger.js";
+import { Metrics } from "./metrics.js";
+import { Bridge, type StopReport } from "./pipeline/bridge.js";
+import { backoffMs } from "./pipeline/retry-policy.js";
+import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
+import type { Adapter, AdapterContext, RouteHandler } from "./types.js";
+
+/** A terminal to chat in. */
+export interface Terminal {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  user: string;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  /** Used only when no platform is configured. */
+  terminal: Terminal | null;
+  /** Called when the terminal chat ends (Ctrl-D, /quit). */
+  onTerminalEnd: () => void;
+  /** Interface the HTTP server binds. @default all interfaces */
+  host?: string;
+}
+
+export interface RunningApp {
+  /** The shared HTTP server's URL; null in terminal chat. */
+  url: string | null;
+  /** Resolves once every adapter has connected once. */
+  started: Promise<void>;
+  metrics: Metrics;
+  /** Stops intake, drains within the grace time, closes everything. Safe to call twice. */
+  stop(): Promise<StopReport>;
+}
+
+/** Says what to set when there is nothing to run. */
+export class NothingToRunError extends Error {
+  override name = "NothingToRunError";
+  constructor() {
+    super(
+      "Nothing to run: no platform is configured and there is no terminal to chat in.\n" +
+        "Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), and/or DISCORD_BOT_TOKEN,\n" +
+        "plus TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_ASSISTANT_ID. See .env.example.",
+    );
+  }
+}
+
+/** Builds and starts the whole bridge from a validated config. */
+export async function startApp(config: Config, options: AppOptions): Promise<RunningApp> {
+  const { logger } = options;
+  const platformConfigured = config.slack !== null || config.discord !== null;
+  if (!platformConfigured && options.terminal === null) throw new NothingToRunError();
+
+  const metrics = new Metrics();
+  metrics.collectProcessMetrics();
+  let simulator: RunningSimulator | null = null;
+  let baseUrl = config.assistant.baseUrl;
+  let credentials = config.assistant.credentials;
+  if (config.assistant.backend === "simulator") {
+    const { accountSid, authToken } = simulatorCredentials();
+    simulator = await startSimulator({
+      accountSid,
+      authToken,
+      assistantId: config.assistant.assistantId,
+      latencyMs: config.simulator.latencyMs,
+    });
+    baseUrl = simulator.url;
+    credentials = { username: accountSid, password: authToken };
+    // Loud where a real platform is connected; the terminal chat says it in its greeting.
+    logger[platformConfigured ? "warn" : "info"](
+      { url: simulator.url },
+      "no Twilio credentials set: answering from the offline assistant simulator",
+    );
+  }
+  if (credentials === null) throw new Error("Twilio credentials are missing although the config validated");
+
+  const client = createTwilioAssistantClient({
+    baseUrl,
+    assistantId: config.assistant.assistantId,
+    username: credentials.username,
+    password: credentials.password,
+    timeoutMs: config.assistant.timeoutMs,
+  });
+  const bridge = new Bridge({
+    client,
+    queue: config.queue,
+    mode: config.assistant.mode,
+    maxInputChars: config.assistant.maxInputChars,
+    logger,
+    metrics,
+  });
+
+  const adapters = await createAdapters(config, options, bridge, simulator !== null);
+  const stopping = new AbortController();
+  let server: RunningHttpServer | null = null;
+  if (platformConfigured) {
+    const routes = new Map<string, RouteHandler>();
+    for (const adapter of adapters) for (const [path, handler] of adapter.routes) routes.set(path, handler);
+    server = await startHttpServer({
+      port: config.port,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      routes,
+      metrics,
+      metricsToken: config.metricsToken,
+      logger,
+      notReadyReasons: () => notReadyReasons(adapters, simulator !== null, stopping.signal.aborted),
+    });
+    logger.info({ url: server.url }, "HTTP server listening");
+  }
+  const started = Promise.all(adapters.map((adapter) => keepStarting(adapter, logger, stopping.signal))).then(
+    () => {
+      if (!stopping.signal.aborted)
+        logger.info({ adapters: adapters.map((a) => a.platform) }, "bridge ready");
+    },
+  );
+
+  let stopped: Promise<StopReport> | undefined;
+  async function stop(): Promise<StopReport> {
+    stopping.abort();
+    logger.info("stopping: no new messages are taken");
+    await Promise.all(
+      adapters.map((adapter) => settle(adapter.stopIntake(), logger, `${adapter.platform} stopIntake`)),
+    );
+    const report = await bridge.stop(config.shutdownGraceMs);
+    logger.info(report, "drained");
+    await Promise.all(
+      adapters.map((adapter) => settle(adapter.close(), logger, `${adapter.platform} close`)),
+    );
+    await server?.close();
+    await simulator?.close();
+    return report;
+  }
+
+  return {
+    url: server?.url ?? null,
+    started,
+    metrics,
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
+  };
+}
+
+/** Loads only the configured platforms' code, so an unused SDK costs no start-up time. */
+async function createAdapters(
+  config: Config,
+  options: AppOptions,
+  bridge: Bridge,
+  simulated: boolean,
+): Promise<Adapter[]> {
+  const context = (platform: string): AdapterContext => ({
+    sink: bridge,
+    logger: options.logger.child({ platform }),
+  });
+  const adapters: Adapter[] = [];
+  if (config.slack) {
+    const { createSlackAdapter } = await import("../adapters/slack/index.js");
+    adapters.push(createSlackAdapter(config.slack, context("slack")));
+  }
+  if (config.discord) {
+    const { createDiscordAdapter } = await import("../adapters/discord/index.js");
+    adapters.push(createDiscordAdapter(config.discord, context("discord")));
+  }
+  if (adapters.length === 0 && options.terminal) {
+    const greeting = simulated
+      ? "Terminal chat with the built-in OFFLINE SIMULATOR (no Twilio credentials set; answers are made up locally)."
+      : `Terminal chat with Twilio assistant ${config.assistant.assistantId}.`;
+    adapters.push(
+      createConsoleAdapter(
+        { ...options.terminal, greeting, onEnd: options.onTerminalEnd },
+        context("console"),
+      ),
+    );
+  }
+  return adapters;
+}
+
+function notReadyReasons(adapters: readonly Adapter[], simulated: boolean, stopping: boolean): string[] {
+  const reasons: string[] = [];
+  if (stopping) reasons.push("shutting down");
+  if (simulated) reasons.push("assistant: no Twilio credentials set, answering from the offline simulator");
+  for (const adapter of adapters) {
+    const reason = adapter.notReadyReason();
+    if (reason !== null) reasons.push(reason);
+  }
+  return reasons;
+}
+
+/** Starts an adapter, retrying with back-off (a platform outage at boot must not end the process). */
+async function keepStarting(adapter: Adapter, logger: Logger, stopping: AbortSignal): Promise<void> {
+  for (let attempt = 0; !stopping.aborted; attempt++) {
+    try {
+      await adapter.start();
+      return;
+    } catch (error) {
+      const delayMs = backoffMs(attempt);
+      logger.error({ err: error, platform: adapter.platform, retryInMs: delayMs }, "adapter failed to start");
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          stopping.removeEventListener("abort", wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, delayMs);
+        stopping.addEventListener("abort", wake);
+      });
+    }
+  }
+}
+
+async function settle(work: Promise<void>, logger: Logger, what: string): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    logger.error({ err: error }, `${what} failed`);
+  }
+}
