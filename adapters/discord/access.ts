@@ -1,5 +1,5 @@
-import { TtlSet } from "../../src/pipeline/ttl-set.js";
-import { BoundedMap } from "./bounded-map.js";
+import { BoundedMap } from "../../src/collections/bounded-map.js";
+import { TtlSet } from "../../src/collections/ttl-set.js";
 
 export const REFUSAL = "Sorry, I'm not set up to answer you here.";
 

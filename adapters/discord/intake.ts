@@ -1,10 +1,10 @@
 import type { Client, Message, REST } from "discord.js";
+import { BoundedMap } from "../../src/collections/bounded-map.js";
 import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink } from "../../src/types.js";
 import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";
-import { BoundedMap } from "./bounded-map.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
 import { DiscordPort, type PortOptions, type PortTarget, postNote } from "./port.js";
 import { KeyedSerial } from "./serial.js";

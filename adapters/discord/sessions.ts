@@ -1,5 +1,5 @@
 import type { APIMessage } from "discord.js";
-import { BoundedMap } from "./bounded-map.js";
+import { BoundedMap } from "../../src/collections/bounded-map.js";
 import { NEW_COMMAND } from "./events.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { webApi } from "@slack/bolt";
+import { TtlMap } from "../../src/collections/ttl-map.js";
 import type { Logger } from "../../src/logger.js";
-import { TtlMap } from "./ttl-map.js";
 
 /** What the bridge needs to know about a Slack user. */
 export interface SlackUser {

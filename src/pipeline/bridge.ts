@@ -3,6 +3,7 @@ import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
+import { TtlSet } from "../collections/ttl-set.js";
 import type { QueueConfig } from "../config.js";
 import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
@@ -11,7 +12,6 @@ import { notices } from "../notices.js";
 import type { ChatMessage, Reply, SubmitResult, ThreadPort } from "../types.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { StartWindow } from "./start-window.js";
-import { TtlSet } from "./ttl-set.js";
 
 export interface BridgeOptions {
   client: AssistantClient;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BoundedMap } from "../collections/bounded-map.js";
 
 /** What the simulator does with one message instead of its normal answer. */
 export type Scripted =
@@ -60,11 +61,10 @@ export function simulatorCredentials(): { accountSid: string; authToken: string 
  * error shapes and answer schema, with per-session memory and scriptable faults.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const sessions = new Map<string, string[]>();
+  const sessions = new BoundedMap<string, string[]>(options.maxSessions ?? 10_000);
   const received: SimulatorRequest[] = [];
   const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString("base64")}`;
   const latencyMs = options.latencyMs ?? 0;
-  const maxSessions = options.maxSessions ?? 10_000;
   const script = options.script ?? scriptFromBody;
   const hanging = new Set<ServerResponse>();
 
@@ -114,16 +114,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   }
 
   function remember(sessionId: string, body: string): string[] {
-    let history = sessions.get(sessionId);
-    if (history) {
-      sessions.delete(sessionId); // re-insert: the map's order is least recently used first
-    } else {
-      history = [];
-      if (sessions.size >= maxSessions) {
-        const oldest = sessions.keys().next().value;
-        if (oldest !== undefined) sessions.delete(oldest);
-      }
-    }
+    const history = sessions.get(sessionId) ?? [];
     history.push(body);
     sessions.set(sessionId, history);
     return history;

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { TtlMap } from "../../../adapters/slack/ttl-map.js";
 import { UserDirectory } from "../../../adapters/slack/users.js";
 import { memoryLogger } from "../../support/core.js";
 
@@ -69,28 +68,5 @@ describe("UserDirectory", () => {
     expect(await users.lookup("U9")).toEqual({ name: null, email: null });
     expect(await users.lookup("U9")).toEqual({ name: null, email: null });
     expect(calls).toEqual(["U9", "U9"]);
-  });
-});
-
-describe("TtlMap", () => {
-  test("entries expire, and the oldest go first past the bound", () => {
-    let now = 0;
-    const map = new TtlMap<number>({ ttlMs: 100, maxEntries: 2, now: () => now });
-    map.set("a", 1);
-    now = 50;
-    map.set("b", 2);
-    expect([map.get("a"), map.get("b")]).toEqual([1, 2]);
-    now = 120;
-    expect(map.get("a")).toBeUndefined();
-    map.set("c", 3);
-    expect(map.size).toBe(2);
-    map.set("d", 4);
-    expect([map.get("b"), map.get("c"), map.get("d")]).toEqual([undefined, 3, 4]);
-    expect(map.size).toBe(2);
-  });
-
-  test("rejects nonsense bounds", () => {
-    expect(() => new TtlMap({ ttlMs: 0, maxEntries: 1 })).toThrow(RangeError);
-    expect(() => new TtlMap({ ttlMs: 1, maxEntries: 0 })).toThrow(RangeError);
   });
 });

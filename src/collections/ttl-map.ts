@@ -1,4 +1,5 @@
 export interface TtlMapOptions {
+  /** How long an entry is remembered after it was set. */
   ttlMs: number;
   /** Hard bound on entries; the oldest go first past it. */
   maxEntries: number;
@@ -7,8 +8,9 @@ export interface TtlMapOptions {
 }
 
 /**
- * A bounded map whose entries expire, the value-holding sibling of the core's TtlSet: every entry
- * lives the same time, so insertion order is expiry order and pruning looks only at the oldest.
+ * A map whose entries expire after a fixed time, bounded in size. Every entry lives the same time, so
+ * insertion order is expiry order and pruning only ever looks at the oldest entries: O(1) amortised
+ * per call, and memory follows the live entries.
  */
 export class TtlMap<V> {
   readonly #entries = new Map<string, { value: V; expiry: number }>();

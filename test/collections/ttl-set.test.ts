@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TtlSet } from "../../src/pipeline/ttl-set.js";
+import { TtlSet } from "../../src/collections/ttl-set.js";
 
 describe("TtlSet", () => {
   it("keeps an entry for its TTL and forgets it after", () => {
