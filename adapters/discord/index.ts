@@ -23,7 +23,7 @@ export function createDiscordAdapter(
   context: AdapterContext,
   options: DiscordAdapterOptions = {},
 ): Adapter {
-  const logger = context.logger.child({ platform: "discord" });
+  const { logger } = context;
   const client = createClient(config);
   const { rest } = client;
   const typingLoops = new Set<NodeJS.Timeout>();
