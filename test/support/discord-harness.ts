@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { createDiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/index.js";
 import type { DiscordConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
@@ -205,4 +206,17 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     }
   }
   return harness;
+}
+
+/** For a test file: each test starts its own harness with the returned function; it is closed after the test. */
+export function useDiscordHarness(): (options?: HarnessOptions) => Promise<DiscordHarness> {
+  let harness: DiscordHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (options = {}) => {
+    harness = await startDiscordHarness(options);
+    return harness;
+  };
 }

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 import { createSlackAdapter } from "../../adapters/slack/index.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, ChatMessage, MessageSink, SubmitResult } from "../../src/types.js";
@@ -141,5 +142,18 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
       await api.close();
       await core.close();
     },
+  };
+}
+
+/** For a test file: each test starts its own harness with the returned function; it is closed after the test. */
+export function useSlackHarness(): (options?: SlackHarnessOptions) => Promise<SlackHarness> {
+  let harness: SlackHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (options = {}) => {
+    harness = await startSlackHarness(options);
+    return harness;
   };
 }

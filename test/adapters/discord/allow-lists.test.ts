@@ -1,10 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REFUSAL } from "../../../adapters/discord/access.js";
-import {
-  type DiscordHarness,
-  type HarnessOptions,
-  startDiscordHarness,
-} from "../../support/discord-harness.js";
+import { useDiscordHarness } from "../../support/discord-harness.js";
 import {
   DM_CHANNEL_ID,
   GUILD_ID,
@@ -14,16 +10,7 @@ import {
   USER,
 } from "../../support/discord-ids.js";
 
-let harness: DiscordHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: HarnessOptions): Promise<DiscordHarness> {
-  harness = await startDiscordHarness(options);
-  return harness;
-}
+const start = useDiscordHarness();
 
 describe("Discord allow-lists", () => {
   it("refuses users not in DISCORD_ALLOWED_USERS once, politely, and answers the listed ones", async () => {

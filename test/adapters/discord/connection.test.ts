@@ -1,24 +1,11 @@
 import { Writable } from "node:stream";
 import { GatewayIntentBits } from "discord.js";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../../src/logger.js";
-import {
-  type DiscordHarness,
-  type HarnessOptions,
-  startDiscordHarness,
-} from "../../support/discord-harness.js";
+import { type DiscordHarness, useDiscordHarness } from "../../support/discord-harness.js";
 import { BOT_TOKEN, DM_CHANNEL_ID, OTHER_DM_CHANNEL_ID, OTHER_USER } from "../../support/discord-ids.js";
 
-let harness: DiscordHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: HarnessOptions = {}): Promise<DiscordHarness> {
-  harness = await startDiscordHarness(options);
-  return harness;
-}
+const start = useDiscordHarness();
 
 const identifies = (h: DiscordHarness) => h.gateway.received.filter((p) => p.op === 2);
 
@@ -71,13 +58,13 @@ describe("Discord gateway connection", () => {
   });
 
   it("says what to switch on when Discord refuses the Message Content intent", async () => {
-    harness = await startDiscordHarness({ start: false, onIdentify: () => ({ closeCode: 4014 }) });
+    const harness = await start({ start: false, onIdentify: () => ({ closeCode: 4014 }) });
     await expect(harness.adapter.start()).rejects.toThrow(/Message Content intent/);
     expect(harness.adapter.notReadyReason()).not.toBeNull();
   });
 
   it("says the token was refused when Discord answers 401", async () => {
-    harness = await startDiscordHarness({ start: false });
+    const harness = await start({ start: false });
     harness.rest.override = () => ({ status: 401, body: { message: "401: Unauthorized", code: 0 } });
     const failure = harness.adapter.start();
     await expect(failure).rejects.toThrow(/DISCORD_BOT_TOKEN/);

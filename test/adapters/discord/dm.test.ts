@@ -1,24 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NEW_CONVERSATION } from "../../../adapters/discord/intake.js";
 import { FLAGGED_WARNING } from "../../../src/notices.js";
 import type { Scripted, SimulatorRequest } from "../../../src/simulator/server.js";
-import {
-  type DiscordHarness,
-  type HarnessOptions,
-  startDiscordHarness,
-} from "../../support/discord-harness.js";
+import { type HarnessOptions, useDiscordHarness } from "../../support/discord-harness.js";
 import { DM_CHANNEL_ID, OTHER_DM_CHANNEL_ID, OTHER_USER, USER } from "../../support/discord-ids.js";
 
-let harness: DiscordHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: HarnessOptions = {}): Promise<DiscordHarness> {
-  harness = await startDiscordHarness(options);
-  return harness;
-}
+const start = useDiscordHarness();
 
 function scripted(script: (request: SimulatorRequest) => Scripted | undefined): HarnessOptions {
   return { core: { simulator: { script } } };

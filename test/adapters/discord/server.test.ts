@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NEW_IN_THREAD } from "../../../adapters/discord/intake.js";
-import { type DiscordHarness, startDiscordHarness } from "../../support/discord-harness.js";
+import { type DiscordHarness, useDiscordHarness } from "../../support/discord-harness.js";
 import {
   BOT_USER,
   DM_CHANNEL_ID,
@@ -10,16 +10,7 @@ import {
   USER,
 } from "../../support/discord-ids.js";
 
-let harness: DiscordHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(): Promise<DiscordHarness> {
-  harness = await startDiscordHarness();
-  return harness;
-}
+const start = useDiscordHarness();
 
 const threadCalls = (h: DiscordHarness) => h.rest.calls.filter((c) => c.path.endsWith("/threads"));
 

@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { REFUSAL_CHANNEL, REFUSAL_USER } from "../../../adapters/slack/wording.js";
 import { mentionEvent, messageEvent, nextTs } from "../../support/slack-events.js";
-import {
-  type SlackHarness,
-  type SlackHarnessOptions,
-  startSlackHarness,
-} from "../../support/slack-harness.js";
+import { useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-const start = async (options: SlackHarnessOptions = {}) => {
-  harness = await startSlackHarness(options);
-  return harness;
-};
+const start = useSlackHarness();
 
 describe("allow-lists", () => {
   test("a mention outside SLACK_ALLOWED_CHANNELS gets one polite refusal (twins and retries included)", async () => {

@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { mentionEvent, messageEvent, nextTs } from "../../support/slack-events.js";
-import {
-  type SlackHarness,
-  type SlackHarnessOptions,
-  startSlackHarness,
-} from "../../support/slack-harness.js";
+import { useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-const start = async (options: SlackHarnessOptions = {}) => {
-  harness = await startSlackHarness(options);
-  return harness;
-};
+const start = useSlackHarness();
 
 describe("Slack conversations (HTTP mode, real Bolt, real core)", () => {
   test("a top-level mention is answered in its own thread, with a single chat.postMessage", async () => {

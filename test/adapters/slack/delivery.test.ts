@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   BOT_ID,
   BOT_USER,
@@ -10,22 +10,9 @@ import {
   nextTs,
   postSigned,
 } from "../../support/slack-events.js";
-import {
-  SIGNING_SECRET,
-  type SlackHarness,
-  type SlackHarnessOptions,
-  startSlackHarness,
-} from "../../support/slack-harness.js";
+import { SIGNING_SECRET, useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-const start = async (options: SlackHarnessOptions = {}) => {
-  harness = await startSlackHarness(options);
-  return harness;
-};
+const start = useSlackHarness();
 
 describe("Slack delivery: exactly once, signed, only questions", () => {
   test("a retried delivery (X-Slack-Retry-Num) causes one assistant call and one answer", async () => {

@@ -1,23 +1,8 @@
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { mentionEvent } from "../../support/slack-events.js";
-import {
-  APP_TOKEN,
-  BOT_TOKEN,
-  SIGNING_SECRET,
-  type SlackHarness,
-  type SlackHarnessOptions,
-  startSlackHarness,
-} from "../../support/slack-harness.js";
+import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-const start = async (options: SlackHarnessOptions = {}) => {
-  harness = await startSlackHarness(options);
-  return harness;
-};
+const start = useSlackHarness();
 
 test("before start, and when auth.test fails, the route answers 503 and readiness says why", async () => {
   const h = await start({ start: false });

@@ -1,25 +1,12 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { markdownToMrkdwn } from "../../../adapters/slack/mrkdwn.js";
 import { MESSAGE_CHARS } from "../../../adapters/slack/split.js";
 import { FLAGGED_WARNING } from "../../../src/notices.js";
 import { longAnswer } from "../../../src/simulator/server.js";
 import { mentionEvent, nextTs } from "../../support/slack-events.js";
-import {
-  BOT_TOKEN,
-  type SlackHarness,
-  type SlackHarnessOptions,
-  startSlackHarness,
-} from "../../support/slack-harness.js";
+import { BOT_TOKEN, useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-const start = async (options: SlackHarnessOptions = {}) => {
-  harness = await startSlackHarness(options);
-  return harness;
-};
+const start = useSlackHarness();
 const squash = (text: string) => text.replace(/\s+/g, " ").trim();
 
 describe("Slack replies", () => {

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { envelope, mentionEvent, nextTs } from "../../support/slack-events.js";
-import { APP_TOKEN, type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+import { APP_TOKEN, useSlackHarness } from "../../support/slack-harness.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-const startSocketHarness = async () => {
-  harness = await startSlackHarness({ mode: "socket" });
-  return harness;
-};
+const start = useSlackHarness();
+const startSocketHarness = () => start({ mode: "socket" });
 
 describe("Socket Mode", () => {
   test("connects through apps.connections.open on SLACK_API_URL, acks envelopes and answers a mention", async () => {
