@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BoundedMap } from "../collections/bounded-map.js";
+import { readBody } from "../http/read-body.js";
 
 /** What the simulator does with one message instead of its normal answer. */
 export type Scripted =
@@ -173,12 +174,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
@@ -203,7 +198,8 @@ function normalAnswer(request: SimulatorRequest): string {
   return lines.join("\n\n");
 }
 
-const SAMPLE_MARKDOWN = [
+/** The answer to `#markdown`: one of everything a renderer has to handle. */
+export const SAMPLE_MARKDOWN = [
   "# Markdown sample",
   "Some **bold**, some _italic_, some ~~struck~~ text and `inline code`.",
   "- a list item\n- another with a [link](https://www.twilio.com/docs)",

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../../src/http/read-body.js";
 import { BOT_USER, snowflake } from "./discord-ids.js";
 
 /** One request the REST double received. */
@@ -252,12 +253,6 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
 
 function notFound(code: number, message: string): RestResponse {
   return { status: 404, body: { code, message } };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Resolves with `check()`'s value once it has one; fails the test with `what` after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../../src/http/read-body.js";
 
 /** One Web API call the double received. */
 export interface SlackCall {
@@ -239,12 +240,6 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
         server.closeAllConnections();
       }),
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseBody(raw: string, contentType: string): Record<string, string> {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { escapeMrkdwn, markdownToMrkdwn } from "../../../adapters/slack/mrkdwn.js";
+import { SAMPLE_MARKDOWN } from "../../../src/simulator/server.js";
 
 describe("markdownToMrkdwn", () => {
   test.each([
@@ -67,15 +68,7 @@ describe("markdownToMrkdwn", () => {
   });
 
   test("the simulator's markdown sample", () => {
-    const sample = [
-      "# Markdown sample",
-      "Some **bold**, some _italic_, some ~~struck~~ text and `inline code`.",
-      "- a list item\n- another with a [link](https://www.twilio.com/docs)",
-      "1. first\n2. second",
-      "```ts\nconst answer: number = 42;\n```",
-      "> a quote",
-    ].join("\n\n");
-    expect(markdownToMrkdwn(sample)).toBe(
+    expect(markdownToMrkdwn(SAMPLE_MARKDOWN)).toBe(
       [
         "*Markdown sample*",
         "Some *bold*, some _italic_, some ~struck~ text and `inline code`.",
