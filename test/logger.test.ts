@@ -13,6 +13,13 @@ describe("logger", () => {
     expect(output).toContain("[redacted]");
   });
 
+  it("scrubs secrets that contain regular-expression characters, and a secret inside a longer one", () => {
+    const { logger, lines } = memoryLogger("info", ["p4ss.w+rd(1)", "abcd", "xxabcdxx"]);
+    logger.info(`a p4ss.w+rd(1) b p4ssXw+rd(1) c xxabcdxx d abcd`);
+    const line = lines[0] ?? "";
+    expect(line).toContain("a [redacted] b p4ssXw+rd(1) c [redacted] d [redacted]");
+  });
+
   it("redacts credential fields by name", () => {
     const { logger, lines } = memoryLogger("info");
     logger.info({ headers: { authorization: "Basic abc" }, token: "t-123" }, "request");

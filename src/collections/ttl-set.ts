@@ -1,29 +1,29 @@
-import { TtlMap, type TtlMapOptions } from "./ttl-map.js";
+import { ExpiringKeys, type ExpiringKeysOptions } from "./expiring-keys.js";
 
-/** A set whose entries expire after a fixed time, bounded in size (see TtlMap). */
+/** A set whose entries expire after a fixed time, bounded in size. */
 export class TtlSet {
-  readonly #entries: TtlMap<true>;
+  readonly #keys: ExpiringKeys;
 
-  constructor(options: TtlMapOptions) {
-    this.#entries = new TtlMap(options);
+  constructor(options: ExpiringKeysOptions) {
+    this.#keys = new ExpiringKeys(options);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#keys.size;
   }
 
   has(key: string): boolean {
-    return this.#entries.get(key) !== undefined;
+    return this.#keys.has(key);
   }
 
   /** Adds `key` and returns true, or returns false (and keeps its expiry) when it is already there. */
   add(key: string): boolean {
-    if (this.has(key)) return false;
-    this.#entries.set(key, true);
+    if (this.#keys.has(key)) return false;
+    this.#keys.set(key);
     return true;
   }
 
   delete(key: string): void {
-    this.#entries.delete(key);
+    this.#keys.delete(key);
   }
 }

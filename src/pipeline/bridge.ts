@@ -20,7 +20,7 @@ export interface BridgeOptions {
   maxInputChars: number;
   logger: Logger;
   metrics: Metrics;
-  /** Seen-message memory. @default 15 minutes, 200,000 entries */
+  /** Seen-message memory. @default 15 minutes, 50,000 entries */
   dedupe?: { ttlMs: number; maxEntries: number };
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
@@ -47,8 +47,12 @@ class ShutdownError extends Error {
   override name = "ShutdownError";
 }
 
-/** Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). */
-const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 200_000 };
+/**
+ * Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). At Slack's
+ * ceiling of 30,000 events an hour per workspace, 50,000 entries hold 15 minutes of several busy
+ * workspaces, while keeping the set a few MB.
+ */
+const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
 
 /**
  * The platform-neutral pipeline: dedupe, input limits, backpressure, one FIFO per session feeding a
