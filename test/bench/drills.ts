@@ -48,6 +48,14 @@ function mentions(count: number): { threads: string[]; deliveries: Delivery[] } 
 }
 
 /** Deterministic shuffle (a fixed LCG), so a failing order can be replayed. */
+/** One mention per thread, each delivered once; resolves when every thread has its reply. */
+async function mentionOnce(stage: Stage) {
+  const { threads, deliveries } = mentions(MESSAGES);
+  const refused = await deliver(stage, deliveries);
+  await stage.allAnswered(threads, ANSWER_TIMEOUT_MS);
+  return { threads, deliveries: deliveries.length, details: { refused } };
+}
+
 function shuffled<T>(items: readonly T[]): T[] {
   const out = [...items];
   let seed = 12345;
@@ -128,10 +136,8 @@ async function main(): Promise<void> {
         "30% of assistant calls 429 (Retry-After 1 s)",
         { behaviour: { rateLimitedShare: 0.3, retryAfterSeconds: 1 } },
         async (stage) => {
-          const { threads, deliveries } = mentions(MESSAGES);
-          const refused = await deliver(stage, deliveries);
-          await stage.allAnswered(threads, ANSWER_TIMEOUT_MS);
-          return { threads, deliveries: deliveries.length, details: { refused, maxRetries: "3 (default)" } };
+          const run = await mentionOnce(stage);
+          return { ...run, details: { ...run.details, maxRetries: "3 (default)" } };
         },
       ),
     );
@@ -140,12 +146,7 @@ async function main(): Promise<void> {
         slack,
         "5% of assistant calls hang (timeout 2 s)",
         { behaviour: { hangEvery: 20 }, env: { ASSISTANT_TIMEOUT_MS: "2000" } },
-        async (stage) => {
-          const { threads, deliveries } = mentions(MESSAGES);
-          const refused = await deliver(stage, deliveries);
-          await stage.allAnswered(threads, ANSWER_TIMEOUT_MS);
-          return { threads, deliveries: deliveries.length, details: { refused } };
-        },
+        mentionOnce,
       ),
     );
     results.push(
@@ -155,10 +156,7 @@ async function main(): Promise<void> {
         {},
         async (stage) => {
           stage.slack.rateLimit("chat.postMessage", 100, 1);
-          const { threads, deliveries } = mentions(MESSAGES);
-          const refused = await deliver(stage, deliveries);
-          await stage.allAnswered(threads, ANSWER_TIMEOUT_MS);
-          return { threads, deliveries: deliveries.length, details: { refused } };
+          return mentionOnce(stage);
         },
       ),
     );
