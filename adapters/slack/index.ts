@@ -20,7 +20,7 @@ export interface SlackAdapterOptions {
 }
 
 /** The Events API path on the shared HTTP server. */
-export const EVENTS_PATH = "/slack/events";
+const EVENTS_PATH = "/slack/events";
 
 /**
  * Replies retry a failed call a few times (a 429 first waits its Retry-After), then give up and the

@@ -95,15 +95,6 @@ export class Bridge {
     return this.#pending;
   }
 
-  /** Assistant calls in flight. */
-  get inFlight(): number {
-    return this.#queue.pending;
-  }
-
-  get accepting(): boolean {
-    return this.#accepting;
-  }
-
   /**
    * Takes one platform message. Every accepted message gets exactly one reply through `port`, later;
    * a duplicate gets none; after `stop()` nothing is taken and nothing is remembered, so a redelivery

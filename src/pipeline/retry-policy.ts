@@ -1,9 +1,9 @@
 import { AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 
 /** Back-off when Twilio gives no `Retry-After`: exponential from this base ... */
-export const BACKOFF_BASE_MS = 500;
+const BACKOFF_BASE_MS = 500;
 /** ... capped here. */
-export const BACKOFF_CAP_MS = 30_000;
+const BACKOFF_CAP_MS = 30_000;
 
 /**
  * How long to pause before retrying `error`, or null when it must not be retried. Only errors that
