@@ -186,7 +186,12 @@ export class Bridge {
 
   async #runSession(sessionId: string, jobs: Job[]): Promise<void> {
     for (let job = jobs[0]; job !== undefined; job = jobs[0]) {
-      await this.#handle(job);
+      try {
+        await this.#handle(job);
+      } catch (error) {
+        // #handle catches what it expects; a bug must still not stall the session's later messages.
+        job.log.error({ err: error }, "message handling failed");
+      }
       jobs.shift();
       this.#finish(job);
     }

@@ -58,6 +58,27 @@ describe("per-session order", () => {
     expect(port.replies).toHaveLength(2);
   });
 
+  it("goes on with a session's next message when handling one throws unexpectedly", async () => {
+    const { bridge, assistant, logLines } = fakeBridge();
+    const port = new RecordingPort();
+    let first = true;
+    port.startWorking = () => {
+      if (!first) return async () => {};
+      first = false;
+      // Throws synchronously, past the .catch that handles a rejected stop.
+      return () => {
+        throw new Error("indicator exploded");
+      };
+    };
+    bridge.submit(message({ thread: "s" }), port);
+    bridge.submit(message({ thread: "s" }), port);
+    await vi.runAllTimersAsync();
+    expect(assistant.calls).toHaveLength(2);
+    expect(port.replies).toHaveLength(2);
+    expect(bridge.pending).toBe(0);
+    expect(logLines.join("")).toContain("message handling failed");
+  });
+
   it("always removes the working indicator, also when the call fails and when posting fails", async () => {
     const { bridge, assistant } = fakeBridge();
     assistant.respond = async () => {
