@@ -14,6 +14,7 @@ import {
   BOT_USER,
   DM_CHANNEL_ID,
   GUILD_ID,
+  messagePayload,
   snowflake,
   TEXT_CHANNEL_ID,
   USER,
@@ -130,23 +131,14 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
 
   const message = (text: string, where: Record<string, unknown>, options: MessageOptions = {}) => {
     const id = snowflake();
-    const payload: Record<string, unknown> = {
+    const payload = messagePayload({
       id,
       content: text,
       author: options.author ?? USER,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
       type: options.type ?? 0,
       ...where,
       ...options.extra,
-    };
+    });
     rest.remember(String(payload.channel_id), payload);
     gateway.dispatch("MESSAGE_CREATE", payload);
     return id;

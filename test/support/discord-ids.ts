@@ -36,3 +36,20 @@ export const OTHER_USER = {
 };
 export const DM_CHANNEL_ID = "1500000000000000001";
 export const OTHER_DM_CHANNEL_ID = "1500000000000000002";
+
+/** A message object as Discord's API and gateway send it; `fields` fill in or override the rest. */
+export function messagePayload(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: 0,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    ...fields,
+  };
+}

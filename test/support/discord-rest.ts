@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody } from "../../src/http/read-body.js";
-import { BOT_USER, snowflake } from "./discord-ids.js";
+import { BOT_USER, messagePayload, snowflake } from "./discord-ids.js";
 
 /** One request the REST double received. */
 export interface RestCall {
@@ -173,23 +173,13 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
       nonce,
       body,
     };
-    const stored = {
+    const stored = messagePayload({
       id: message.id,
       channel_id: channelId,
       content: message.content,
       author: BOT_USER,
-      type: 0,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
       nonce,
-    };
+    });
     if (!earlier) {
       created.push(message);
       if (body.enforce_nonce === true && nonce !== undefined) noncesSeen.set(key, message);
