@@ -23,7 +23,8 @@ export type ReplyKind = "answer" | "flagged" | "aborted" | "failure" | "busy" | 
 
 /**
  * What the core asks an adapter to post. For `answer` and `flagged`, `text` is the assistant's
- * Markdown; for the other kinds it is a short plain-text notice ready to show.
+ * Markdown, never blank (a blank answer arrives as a `failure`); for the other kinds it is a short
+ * plain-text notice ready to show. So an adapter never has an empty message to post.
  */
 export interface Reply {
   kind: ReplyKind;

@@ -4,21 +4,13 @@ import { FLAGGED_WARNING } from "../../src/notices.js";
 import type { Reply } from "../../src/types.js";
 import { splitMessage } from "./split.js";
 
-/** Shown instead of an empty answer: Discord refuses empty messages, and silence would look like a hang. */
-export const EMPTY_ANSWER = "The assistant sent an empty answer. Please ask again, perhaps in other words.";
-
 /**
  * The messages that show one reply, in order. Answers are Markdown, which Discord renders; a flagged
  * answer opens with the warning line in its first message; notices are shown as they are.
  */
 export function renderReply(reply: Reply): string[] {
-  const text = reply.text.trim() === "" && isAnswer(reply) ? EMPTY_ANSWER : reply.text;
-  const content = reply.kind === "flagged" ? `${FLAGGED_WARNING}\n\n${text}` : text;
+  const content = reply.kind === "flagged" ? `${FLAGGED_WARNING}\n\n${reply.text}` : reply.text;
   return splitMessage(content);
-}
-
-function isAnswer(reply: Reply): boolean {
-  return reply.kind === "answer" || reply.kind === "flagged";
 }
 
 /**

@@ -12,7 +12,7 @@ export interface AssistantRequest {
   webhook?: string;
 }
 
-/** What the assistant made of one message. */
+/** What the assistant made of one message. An `answer` or `flagged` body is never blank. */
 export type AssistantOutcome =
   | { kind: "answer"; body: string; sessionId: string | null }
   | { kind: "flagged"; body: string; sessionId: string | null }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_ANSWER, messageBody, nonceFor, renderReply } from "../../../adapters/discord/replies.js";
+import { messageBody, nonceFor, renderReply } from "../../../adapters/discord/replies.js";
 import { FLAGGED_WARNING, notices } from "../../../src/notices.js";
 
 const requestId = "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
@@ -28,10 +28,6 @@ describe("renderReply", () => {
     const text = notices.failure(requestId);
     expect(renderReply({ kind: "failure", text, requestId })).toEqual([text]);
     expect(renderReply({ kind: "busy", text: notices.busy(), requestId })).toEqual([notices.busy()]);
-  });
-
-  it("says so instead of posting an empty answer", () => {
-    expect(renderReply({ kind: "answer", text: "  ", requestId })).toEqual([EMPTY_ANSWER]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { EMPTY_ANSWER, renderReply } from "../../../adapters/slack/render.js";
+import { renderReply } from "../../../adapters/slack/render.js";
 import { FLAGGED_WARNING, notices } from "../../../src/notices.js";
 
 test("answers are converted to mrkdwn", () => {
@@ -27,8 +27,4 @@ test("notices are plain text: escaped, never converted", () => {
     renderReply({ kind: "failure", text: notices.failure("abcdef123456"), requestId: "abcdef123456" }),
   ).toEqual([notices.failure("abcdef123456")]);
   expect(renderReply({ kind: "busy", text: "a *b* <c>", requestId: "r" })).toEqual(["a *b* &lt;c&gt;"]);
-});
-
-test("an empty answer becomes a short explanation (Slack refuses an empty message)", () => {
-  expect(renderReply({ kind: "answer", text: "  \n", requestId: "r" })).toEqual([EMPTY_ANSWER]);
 });
