@@ -130,6 +130,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       adapters.map((adapter) => settle(adapter.close(), logger, `${adapter.platform} close`)),
     );
     await server?.close();
+    await client.close();
     await simulator?.close();
     return report;
   }

@@ -1,6 +1,12 @@
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTwilioAssistantClient, parseRetryAfter, toOutcome } from "../../src/assistant/client.js";
+import {
+  createTwilioAssistantClient,
+  parseRetryAfter,
+  type TwilioAssistantClient,
+  toOutcome,
+} from "../../src/assistant/client.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../../src/assistant/errors.js";
 import type { AssistantRequest } from "../../src/assistant/types.js";
 import {
@@ -19,9 +25,12 @@ const REQUEST: AssistantRequest = {
 };
 
 let simulator: RunningSimulator | undefined;
+let opened: TwilioAssistantClient | undefined;
 afterEach(async () => {
+  await opened?.close();
   await simulator?.close();
   simulator = undefined;
+  opened = undefined;
 });
 
 async function clientFor(
@@ -34,13 +43,14 @@ async function clientFor(
     assistantId: ASSISTANT,
     ...(script ? { script: (request) => script(request.body) } : {}),
   });
-  return createTwilioAssistantClient({
+  opened = createTwilioAssistantClient({
     baseUrl: simulator.url,
     assistantId: overrides.assistantId ?? ASSISTANT,
     username: credentials.accountSid,
     password: overrides.password ?? credentials.authToken,
     timeoutMs: overrides.timeoutMs ?? 2000,
   });
+  return opened;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -137,38 +147,59 @@ describe("Twilio assistant client against the simulator", () => {
     expect(error).toMatchObject({ failure: "refused", mayHaveBeenProcessed: false });
   });
 
-  it("uses an injected fetch and keeps a Twilio error body's message", async () => {
-    const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+  it("posts to a base URL with a path prefix, and keeps a Twilio error body's message", async () => {
+    const seen: Array<{
+      method: string | undefined;
+      url: string | undefined;
+      authorization: string | undefined;
+      body: string;
+    }> = [];
+    const server = createHttpServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      req.on("end", () => {
+        seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: 20001, message: "Invalid parameter", status: 400 }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
     const client = createTwilioAssistantClient({
-      baseUrl: "https://assistants.example.test/",
+      // A proxy in front of Twilio, say; the trailing slash must not double.
+      baseUrl: `http://127.0.0.1:${port}/twilio/`,
       assistantId: ASSISTANT,
       username: "ACid",
       password: "pw",
       timeoutMs: 1000,
-      fetch: async (url, init) => {
-        calls.push({ url: String(url), init });
-        return new Response(JSON.stringify({ code: 20001, message: "Invalid parameter", status: 400 }), {
-          status: 400,
-        });
-      },
     });
-    const error = await rejection(client.send({ ...REQUEST, webhook: "https://hook.example.test/x" }));
-    expect(error).toMatchObject({
-      status: 400,
-      code: 20001,
-      message: "Twilio answered HTTP 400: Invalid parameter",
-    });
-    expect(calls[0]?.url).toBe(`https://assistants.example.test/v1/Assistants/${ASSISTANT}/Messages`);
-    expect(JSON.parse(String(calls[0]?.init?.body))).toEqual({
-      identity: REQUEST.identity,
-      body: "hi",
-      session_id: REQUEST.sessionId,
-      mode: "chat",
-      webhook: "https://hook.example.test/x",
-    });
-    expect(new Headers(calls[0]?.init?.headers).get("authorization")).toBe(
-      `Basic ${Buffer.from("ACid:pw").toString("base64")}`,
-    );
+    try {
+      const error = await rejection(client.send({ ...REQUEST, webhook: "https://hook.example.test/x" }));
+      expect(error).toBeInstanceOf(AssistantApiError);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 20001,
+        message: "Twilio answered HTTP 400: Invalid parameter",
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({
+        method: "POST",
+        url: `/twilio/v1/Assistants/${ASSISTANT}/Messages`,
+        authorization: `Basic ${Buffer.from("ACid:pw").toString("base64")}`,
+      });
+      expect(JSON.parse(seen[0]?.body ?? "")).toEqual({
+        identity: REQUEST.identity,
+        body: "hi",
+        session_id: REQUEST.sessionId,
+        mode: "chat",
+        webhook: "https://hook.example.test/x",
+      });
+    } finally {
+      await client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -111,6 +111,7 @@ async function measureAgainst(
     }),
   ]).finally(() => clearTimeout(timer));
   await bridge.stop(0);
+  await http.close();
 
   starts.sort((a, b) => a - b);
   let windowsOverLimit = 0;

@@ -82,6 +82,7 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     logLines: lines,
     async close() {
       await bridge.stop(0);
+      await client.close();
       await simulator.close();
     },
   };
