@@ -9,26 +9,35 @@ export interface WorkingIndicatorOptions {
   delayMs?: number;
   /** @default "hourglass_flowing_sand" */
   emoji?: string;
+  /** Indicators added per minute at most (Slack's Tier 3 allows about 50); more wait for none. @default 50 */
+  perMinute?: number;
 }
 
 /**
  * The "working" indicator: a reaction on the question, added only once the answer has taken longer
  * than `delayMs` and removed after the reply. `reactions.add`/`remove` are Tier 3 (about 50 a minute
- * per workspace), so fast answers cost nothing and a rate limit only hides the indicator for a while.
+ * per workspace), so fast answers cost nothing, a burst of slow ones shows at most `perMinute`
+ * indicators (a token bucket: the rest would only earn 429s), and a rate limit only hides the
+ * indicator for a while.
  */
 export class WorkingIndicator {
   readonly #client: Pick<webApi.WebClient, "reactions">;
   readonly #logger: Logger;
   readonly #delayMs: number;
   readonly #emoji: string;
+  readonly #perMinute: number;
   readonly #timers = new Set<NodeJS.Timeout>();
   #pausedUntil = 0;
+  #tokens: number;
+  #refilledAt = Date.now();
 
   constructor(options: WorkingIndicatorOptions) {
     this.#client = options.client;
     this.#logger = options.logger;
     this.#delayMs = options.delayMs ?? 1000;
     this.#emoji = options.emoji ?? "hourglass_flowing_sand";
+    this.#perMinute = options.perMinute ?? 50;
+    this.#tokens = this.#perMinute;
   }
 
   /** Schedules the indicator on message `ts`; the returned function takes it away (or cancels it). */
@@ -37,7 +46,7 @@ export class WorkingIndicator {
     let added: Promise<boolean> | undefined;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (Date.now() < this.#pausedUntil) return;
+      if (!this.#takeToken()) return;
       added = this.#client.reactions.add(target).then(
         () => true,
         (error: unknown) => {
@@ -65,6 +74,20 @@ export class WorkingIndicator {
   close(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+  }
+
+  /** False while Slack asked for a pause or this minute's budget is spent. */
+  #takeToken(): boolean {
+    const now = Date.now();
+    if (now < this.#pausedUntil) return false;
+    this.#tokens = Math.min(
+      this.#perMinute,
+      this.#tokens + ((now - this.#refilledAt) * this.#perMinute) / 60_000,
+    );
+    this.#refilledAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
+    return true;
   }
 
   #later(delayMs: number, work: () => Promise<unknown>): void {

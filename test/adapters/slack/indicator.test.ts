@@ -5,7 +5,9 @@ import { memoryLogger } from "../../support/core.js";
 const rateLimited = (seconds: number) =>
   Object.assign(new Error("rate limited"), { code: "slack_webapi_rate_limited_error", retryAfter: seconds });
 
-function indicator(overrides: { add?: () => Promise<unknown>; remove?: () => Promise<unknown> } = {}) {
+function indicator(
+  overrides: { add?: () => Promise<unknown>; remove?: () => Promise<unknown>; perMinute?: number } = {},
+) {
   const calls: string[] = [];
   const client = {
     reactions: {
@@ -24,6 +26,7 @@ function indicator(overrides: { add?: () => Promise<unknown>; remove?: () => Pro
     client: client as never,
     logger: memoryLogger("silent").logger,
     delayMs: 1000,
+    ...(overrides.perMinute === undefined ? {} : { perMinute: overrides.perMinute }),
   });
   return { working, calls };
 }
@@ -101,6 +104,26 @@ test("a rate-limited add pauses the indicator for Retry-After", async () => {
   await vi.advanceTimersByTimeAsync(1000);
   await third();
   expect(calls).toEqual(["add", "add"]);
+});
+
+test("a burst of slow answers shows at most perMinute indicators, then one more per refill", async () => {
+  const { working, calls } = indicator({ perMinute: 2 });
+  const burst = ["1.1", "1.2", "1.3"].map((ts) => working.start("C1", ts));
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(calls).toEqual(["add", "add"]);
+  await Promise.all(burst.map((stop) => stop()));
+  expect(calls).toEqual(["add", "add", "remove", "remove"]);
+  // Two a minute: one token back 30 s after the burst's (at 1 s); this one asks at 30 s.
+  await vi.advanceTimersByTimeAsync(28_000);
+  const early = working.start("C1", "1.4");
+  await vi.advanceTimersByTimeAsync(1000);
+  await early();
+  expect(calls.filter((call) => call === "add")).toHaveLength(2);
+  await vi.advanceTimersByTimeAsync(30_000);
+  const later = working.start("C1", "1.5");
+  await vi.advanceTimersByTimeAsync(1000);
+  await later();
+  expect(calls.filter((call) => call === "add")).toHaveLength(3);
 });
 
 test("close cancels indicators not shown yet", async () => {
