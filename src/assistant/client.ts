@@ -35,9 +35,10 @@ interface MessageResponse {
  * Performance).
  */
 export function createTwilioAssistantClient(options: TwilioClientOptions): TwilioAssistantClient {
-  const target = new URL(
+  const { origin, pathname, search } = new URL(
     `${options.baseUrl.replace(/\/+$/, "")}/v1/Assistants/${encodeURIComponent(options.assistantId)}/Messages`,
   );
+  const path = `${pathname}${search}`;
   const headers = {
     authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`,
     "content-type": "application/json",
@@ -67,8 +68,8 @@ export function createTwilioAssistantClient(options: TwilioClientOptions): Twili
         let text: string;
         try {
           response = await agent.request({
-            origin: target.origin,
-            path: `${target.pathname}${target.search}`,
+            origin,
+            path,
             method: "POST",
             headers,
             body: JSON.stringify(payload),
