@@ -23,4 +23,12 @@ describe("documentation", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
     expect(variables.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
+
+  it("starts the same way from the Procfile and from npm start", () => {
+    const procfile = readFileSync(new URL("../Procfile", import.meta.url), "utf8");
+    const scripts = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).scripts;
+    const web = /^web: (.+)$/m.exec(procfile)?.[1];
+    expect(web).toMatch(/^node .*dist\/src\/main\.js$/);
+    expect(scripts.start).toBe(web);
+  });
 });

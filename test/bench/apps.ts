@@ -1,6 +1,14 @@
 /** The two apps the bench compares, started as child processes against the same doubles. */
 import { BENCH_SIGNING_SECRET } from "./load.js";
-import { BASELINE_MAIN, BRIDGE_MAIN, type Child, listeningLine, spawnNode, waitFor200 } from "./processes.js";
+import {
+  BASELINE_MAIN,
+  BRIDGE_MAIN,
+  type Child,
+  listeningLine,
+  PRODUCTION_NODE_FLAGS,
+  spawnNode,
+  waitFor200,
+} from "./processes.js";
 import type { SlackCounter } from "./slack-counter.js";
 
 export type AppName = "bridge" | "baseline";
@@ -36,7 +44,8 @@ export function appEnv(simulatorEnv: Record<string, string>, slack: SlackCounter
 }
 
 /**
- * Starts the bridge as in production (`node dist/src/main.js`, LOG_LEVEL=info) or the baseline, and
+ * Starts the bridge as in production (the Procfile's command, LOG_LEVEL=info) or the baseline (with
+ * the same node flags), and
  * resolves once it takes events: the bridge's /readyz (auth.test done), the baseline's /healthz (its
  * app.start() has run auth.test before it listens).
  */
@@ -48,7 +57,7 @@ export async function startApp(
   nodeArgs: readonly string[] = [],
 ): Promise<RunningApp> {
   const child = await spawnNode({
-    args: [...nodeArgs, name === "bridge" ? BRIDGE_MAIN : BASELINE_MAIN],
+    args: [...nodeArgs, ...PRODUCTION_NODE_FLAGS, name === "bridge" ? BRIDGE_MAIN : BASELINE_MAIN],
     env: { ...env, ...(name === "bridge" ? { LOG_LEVEL: "info", ...UNBOUNDED_QUEUE } : {}), ...extraEnv },
     announce: listeningLine,
   });

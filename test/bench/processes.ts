@@ -11,6 +11,11 @@ import type { SimulatorAnnouncement, SimulatorBehaviour, SimulatorCounts } from 
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BRIDGE_MAIN = join(ROOT, "dist/src/main.js");
+/**
+ * The node flags of the Procfile's `web` command (the V8 heap cap). Both apps get them, so the
+ * comparison measures what the bridge's code adds, not a flag.
+ */
+export const PRODUCTION_NODE_FLAGS = procfileNodeFlags(readFileSync(join(ROOT, "Procfile"), "utf8"));
 export const BASELINE_MAIN = join(ROOT, "test/bench/baseline.mjs");
 const SIMULATOR_MAIN = join(ROOT, "test/bench/simulator-process.ts");
 /** By URL: the children run from an empty folder, where a bare `--import tsx` would not resolve. */
@@ -187,6 +192,13 @@ export interface MemoryStatus {
   peakRss: number;
   /** Current resident set size (VmRSS), bytes. */
   rss: number;
+}
+
+/** The flags between `node` and the entry point in a Procfile's `web: node … dist/src/main.js`. */
+export function procfileNodeFlags(procfile: string): string[] {
+  const web = /^web:\s*node\s+(.*?)\s*dist\/src\/main\.js\s*$/m.exec(procfile);
+  if (!web) throw new Error("the Procfile has no `web: node … dist/src/main.js` line");
+  return (web[1] ?? "").split(/\s+/).filter(Boolean);
 }
 
 /** Reads VmHWM and VmRSS of a process from /proc (Linux). */
