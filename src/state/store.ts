@@ -1,0 +1,133 @@
+import type { ChatMessage, Platform, Reply } from "../types.js";
+
+/**
+ * The bridge's state port. Everything the pipeline must remember between receiving a message and
+ * answering it lives behind this interface: the in-memory store keeps it in one process, the Redis
+ * store shares it between every replica that uses the same Redis. The pipeline has one code path and
+ * does not know which one it has; both pass the same contract tests (test/state/contract.ts).
+ *
+ * Every method may reject when the store cannot be reached; the pipeline decides what that means
+ * (intake refuses, in-flight work retries until the store is back).
+ */
+export interface BridgeStore {
+  /**
+   * True when the state outlives this process (Redis): on shutdown, queued work is left to the other
+   * replicas or the next process instead of being told to ask again.
+   */
+  readonly shared: boolean;
+
+  /**
+   * One atomic step: dedupe on `entry.key` (remembered for `limits.dedupeTtlMs`), check the
+   * backpressure limits over everything pending in the store, append to the FIFO of
+   * `entry.sessionId`, and make the session ready for a worker when nobody holds its lease.
+   * A "busy" result still remembers the key, so a redelivery gets no second notice.
+   */
+  accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult>;
+
+  /** Remembers `key` for `ttlMs`; true the first time, false while it is remembered. */
+  once(key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets a key remembered with `once` (so a failed action may be tried again). */
+  forget(key: string): Promise<void>;
+
+  /**
+   * Takes one ready session of one of `platforms`, with a new lease of `leaseMs`, and returns its
+   * first message; null when none is ready.
+   */
+  claim(platforms: readonly Platform[], leaseMs: number): Promise<Claim | null>;
+  /**
+   * Resolves when a session of one of `platforms` may have become ready, after `timeoutMs` at the
+   * latest, or at once when `signal` aborts. Spurious wake-ups are allowed.
+   */
+  waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Extends a lease this worker holds; false when it is no longer ours (expired and taken). */
+  renew(lease: Lease, leaseMs: number): Promise<boolean>;
+  /**
+   * Fenced: when the lease is still ours, marks the session's first message as `started` (its
+   * assistant call is about to go out) and returns true; false when the lease is lost.
+   */
+  markStarted(lease: Lease): Promise<boolean>;
+  /** Fenced: records the reply of the first message (phase `answered`); false when the lease is lost. */
+  recordReply(lease: Lease, reply: Reply): Promise<boolean>;
+  /**
+   * Fenced: removes the first message (it is answered and posted) and frees its backpressure counts.
+   * Returns the session's next message with the lease kept and extended by `leaseMs`, `null` when the
+   * session is empty (the lease is released), or "lost" when the lease was no longer ours.
+   */
+  complete(lease: Lease, leaseMs: number): Promise<SessionHead | null | "lost">;
+  /** Gives a held session back, unchanged, ready for any worker (shutdown). */
+  release(lease: Lease): Promise<void>;
+  /**
+   * Makes sessions whose lease expired (their worker died) ready again, in order; returns how many.
+   * Cheap to call often: every worker calls it about every third of the lease time.
+   */
+  recoverExpired(): Promise<number>;
+
+  /**
+   * The shared sliding window of assistant calls: when fewer than `limit` calls started in the last
+   * `windowMs` (on the store's clock) and no pause is in force, records one start and returns 0;
+   * otherwise returns how many milliseconds to wait before asking again.
+   */
+  acquireStart(limit: number, windowMs: number): Promise<number>;
+  /** Pauses every worker's starts for `ms` from now (a 429's Retry-After); a shorter pause never shortens one in force. */
+  pauseStarts(ms: number): Promise<void>;
+
+  /** Messages accepted and not yet completed, over every replica. */
+  depth(): Promise<number>;
+
+  /** Shared memory with a time to live (Slack's active threads, Discord's conversation pointers). */
+  remember(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value remembered under `key`, or null once forgotten or expired. */
+  recall(key: string): Promise<string | null>;
+
+  /** Null while the store answers, else why not (for /readyz). */
+  notReadyReason(): string | null;
+  close(): Promise<void>;
+}
+
+/** A message as the store keeps it until it is answered: all any replica needs to answer it. */
+export interface QueuedMessage {
+  /** The dedupe key, `<platform>:<platform message id>`. */
+  key: string;
+  requestId: string;
+  /** The Twilio session id, one per thread; the FIFO and the lease are per session. */
+  sessionId: string;
+  /** Backpressure is counted per user: `<platform>:<workspace>:<user>`. */
+  userKey: string;
+  identity: string;
+  /** The message itself, with the address its reply goes to. */
+  message: ChatMessage;
+}
+
+export interface AcceptLimits {
+  /** Messages pending over the whole store; at the limit, `accept` answers "busy". */
+  maxPending: number;
+  /** The same for one `userKey`. */
+  maxPendingPerUser: number;
+  dedupeTtlMs: number;
+}
+
+export type AcceptResult = "queued" | "duplicate" | "busy";
+
+/**
+ * How far the first message of a session got: `queued` (no call yet), `started` (its assistant call
+ * went out: after a crash it is never sent again), `answered` (its reply is recorded, not yet posted).
+ */
+export type Phase = "queued" | "started" | "answered";
+
+export interface SessionHead {
+  entry: QueuedMessage;
+  phase: Phase;
+  /** The recorded reply, when `phase` is `answered`. */
+  reply: Reply | null;
+}
+
+/** A worker's hold on one session: only the holder of the token may change it (fencing). */
+export interface Lease {
+  sessionId: string;
+  token: string;
+}
+
+export interface Claim {
+  lease: Lease;
+  head: SessionHead;
+}
