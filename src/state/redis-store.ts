@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../logger.js";
 import type { Platform, Reply } from "../types.js";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./keys.js";
 import {
