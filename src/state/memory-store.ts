@@ -124,7 +124,8 @@ export class MemoryStore implements BridgeStore {
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { platforms, wake: () => done() };
-      const timer = setTimeout(() => done(), timeoutMs);
+      // An infinite wait (one process: nobody else's work to sweep for) needs no timer at all.
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => done(), timeoutMs) : undefined;
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener("abort", done);

@@ -24,7 +24,7 @@ describe("shared rate limit", () => {
   it("never starts more than the limit in any sliding window, and uses the limit fully under a backlog", async () => {
     const limit = 5;
     const interval = 1000;
-    const { bridge, assistant } = fakeBridge({
+    const { submit, assistant } = fakeBridge({
       rateLimit: limit,
       rateIntervalMs: interval,
       concurrency: 100,
@@ -36,8 +36,7 @@ describe("shared rate limit", () => {
       );
     const port = new RecordingPort();
     const total = 60;
-    for (let i = 0; i < total; i++)
-      bridge.submit(message({ thread: `t${i}`, text: "x".repeat(i % 13) }), port);
+    for (let i = 0; i < total; i++) void submit(message({ thread: `t${i}`, text: "x".repeat(i % 13) }), port);
 
     await vi.runAllTimersAsync();
 
@@ -52,7 +51,7 @@ describe("shared rate limit", () => {
   });
 
   it("keeps at most the configured number of calls in flight", async () => {
-    const { bridge, assistant } = fakeBridge({ concurrency: 3 });
+    const { submit, assistant } = fakeBridge({ concurrency: 3 });
     let inFlight = 0;
     let most = 0;
     assistant.respond = async () => {
@@ -63,7 +62,7 @@ describe("shared rate limit", () => {
       return { kind: "answer", body: "ok", sessionId: null };
     };
     const port = new RecordingPort();
-    for (let i = 0; i < 12; i++) bridge.submit(message({ thread: `t${i}` }), port);
+    for (let i = 0; i < 12; i++) void submit(message({ thread: `t${i}` }), port);
     await vi.runAllTimersAsync();
     expect(most).toBe(3);
     expect(port.replies).toHaveLength(12);

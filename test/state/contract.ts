@@ -19,6 +19,7 @@ export function entry(session = "s1", user = "u1", platform: Platform = "slack")
     user,
     text: `question ${id}`,
     id,
+    address: { channel: "C1" },
   };
   return {
     key: `${platform}:${id}`,
