@@ -179,6 +179,17 @@ export class Bridge {
     return this.#report;
   }
 
+  /**
+   * Runs a Twilio call that is not a question (feedback) through the same queue and shared rate
+   * limit, behind the questions; `task` gets the signal that shutdown aborts.
+   */
+  behindQuestions<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#schedule(async () => {
+      await this.#waitForStart();
+      return task(this.#shutdown.signal);
+    }, -1);
+  }
+
   #duplicate(message: ChatMessage): SubmitResult {
     this.#options.metrics.dedupeHits.inc({ platform: message.platform });
     return "duplicate";
@@ -222,7 +233,9 @@ export class Bridge {
             logger.warn({ sessions: recovered }, "took over sessions whose worker stopped");
           }
         }
-        if (this.#held.size >= queue.concurrency) {
+        // Twice the calls that may run: the next session's call already waits in the local queue when
+        // one finishes (no claim round trip in between), and questions stay ahead of feedback calls.
+        if (this.#held.size >= 2 * queue.concurrency) {
           await new Promise<void>((resolve) => {
             this.#slotFreed = resolve;
           });

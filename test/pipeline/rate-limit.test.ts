@@ -67,4 +67,30 @@ describe("shared rate limit", () => {
     expect(most).toBe(3);
     expect(port.replies).toHaveLength(12);
   });
+
+  it("runs other calls (feedback) through the same queue and window, behind the questions", async () => {
+    const { bridge, submit, assistant } = fakeBridge({ rateLimit: 1, rateIntervalMs: 1000, concurrency: 1 });
+    const order: string[] = [];
+    assistant.respond = (request) => {
+      order.push(request.body);
+      // The first question holds the only slot while the rest queue up behind it.
+      const delayMs = request.body === "q1" ? 500 : 0;
+      return new Promise((resolve) =>
+        setTimeout(() => resolve({ kind: "answer", body: "ok", sessionId: null }), delayMs),
+      );
+    };
+    const port = new RecordingPort();
+    void submit(message({ thread: "a", text: "q1" }), port);
+    await vi.advanceTimersByTimeAsync(1);
+    // Queued before q2, but goes after it; and each start waits for the window (1 a second).
+    const feedback = bridge.behindQuestions(async () => {
+      order.push("feedback");
+      return Date.now();
+    });
+    const queuedAt = Date.now();
+    void submit(message({ thread: "b", text: "q2" }), port);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(order).toEqual(["q1", "q2", "feedback"]);
+    expect((await feedback) - queuedAt).toBeGreaterThanOrEqual(1999);
+  });
 });
