@@ -9,6 +9,7 @@ import {
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
+import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
 import { WorkingIndicator } from "./indicator.js";
 import { SlackIntake } from "./intake.js";
@@ -17,6 +18,8 @@ import { UserDirectory } from "./users.js";
 export interface SlackAdapterOptions {
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
+  /** How often a DM's working status is set again while waiting. @default 100000 */
+  statusRefreshMs?: number;
 }
 
 /** The Events API path on the shared HTTP server. */
@@ -124,14 +127,16 @@ export function createSlackAdapter(
     convoStore: false,
   });
   // Separate clients, because @slack/web-api pauses a whole client on a 429: a rate-limited
-  // indicator (Tier 3) or lookup must never delay an answer.
+  // indicator (Tier 3), suggested prompts or lookup must never delay an answer.
+  const niceties = new webApi.WebClient(
+    config.botToken,
+    clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
+  );
   const indicator = new WorkingIndicator({
-    client: new webApi.WebClient(
-      config.botToken,
-      clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
-    ),
+    client: niceties,
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
+    ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
   const users = new UserDirectory(
     new webApi.WebClient(
@@ -157,6 +162,7 @@ export function createSlackAdapter(
     }
     intake.handle(args.body, args.event, args.context.botUserId);
   };
+  registerAgentSurface(app, { client: niceties, logger, prompts: config.suggestedPrompts });
   app.event("app_mention", listener);
   app.event("message", listener);
   app.error(async (error) => {

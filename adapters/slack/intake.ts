@@ -2,6 +2,7 @@ import type { webApi } from "@slack/bolt";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
+import { identityFor } from "../../src/identity.js";
 import type { ChatMessage, MessageSink } from "../../src/types.js";
 import { classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
 import type { WorkingIndicator } from "./indicator.js";
@@ -118,6 +119,7 @@ export class SlackIntake {
     }
     // Without an address (bots, guests, no users:read.email) the core falls back to the user id.
     const email = config.identity === "email" ? user(message.user)?.email : null;
+    const identity = email ? `email:${email}` : orgIdentity(message);
     const chat: ChatMessage = {
       platform: "slack",
       workspace: message.team,
@@ -126,9 +128,12 @@ export class SlackIntake {
       user: message.user,
       text,
       id: messageId(message),
-      ...(email ? { identity: `email:${email}` } : {}),
+      ...(identity ? { identity } : {}),
     };
-    const result = sink.submit(chat, slackThreadPort(client, indicator, message));
+    const result = sink.submit(
+      chat,
+      slackThreadPort(client, indicator, { ...message, dm: message.trigger === "dm" }),
+    );
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
   }
 
@@ -155,4 +160,14 @@ export class SlackIntake {
       logger.error({ err: error }, "could not post a slack notice"),
     );
   }
+}
+
+/**
+ * On an org-wide Enterprise Grid install a person keeps one user id across the organisation's
+ * workspaces, so the identity names the organisation instead of the workspace the message came from
+ * (`user_id:slack_<enterprise>_<user>`). Other installs keep the core's per-workspace identity.
+ */
+function orgIdentity(message: IncomingMessage): string | null {
+  if (message.enterprise === null) return null;
+  return identityFor({ platform: "slack", workspace: message.enterprise, user: message.user });
 }

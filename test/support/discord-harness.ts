@@ -123,7 +123,14 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   });
   const newAdapter = () =>
     createDiscordAdapter(
-      { botToken: BOT_TOKEN, apiUrl: rest.url, allowedGuilds: null, allowedUsers: null, ...options.config },
+      {
+        botToken: BOT_TOKEN,
+        apiUrl: rest.url,
+        allowedGuilds: null,
+        allowedUsers: null,
+        commandGuilds: null,
+        ...options.config,
+      },
       { sink: core.bridge, logger: options.logger ?? core.logger },
       options.adapter,
     );
