@@ -1,8 +1,8 @@
 import type { webApi } from "@slack/bolt";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
-import type { Logger } from "../../src/logger.js";
 import { identityFor } from "../../src/identity.js";
+import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink } from "../../src/types.js";
 import { classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
 import type { WorkingIndicator } from "./indicator.js";

@@ -51,6 +51,6 @@ test("the manifest subscribes to mentions, DMs and thread follow-ups", () => {
 });
 
 test("the manifest declares the agent messaging experience, not the retired assistant view", () => {
-  expect(manifest).toMatch(/^  agent_view:\n    agent_description: \S.+$/m);
+  expect(manifest).toMatch(/^ {2}agent_view:\n {4}agent_description: \S.+$/m);
   expect(manifest).not.toMatch(/^\s*assistant_view:/m);
 });
