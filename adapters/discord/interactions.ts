@@ -113,7 +113,9 @@ export class CommandIntake {
 
   async #handle(view: CommandView): Promise<void> {
     const { rest, logger, taking } = this.#options;
-    if (!taking()) return replyEphemeral(rest, view, notices.restarting());
+    // As with messages: during a rolling restart the other process answers (Discord takes one answer).
+    if (!taking())
+      return logger.debug({ interactionId: view.id }, "discord: command left to another process");
     const command = classifyCommand(view);
     logger.debug(
       { interactionId: view.id, command: view.name, kind: command.kind },
@@ -123,6 +125,8 @@ export class CommandIntake {
       case "notice":
         return replyEphemeral(rest, view, command.text);
       case "new":
+        // Answered in one step, without a deferral: the allow-lists answer from memory but for a DM
+        // with a server list, whose membership lookup (one REST call, then cached) fits in 3 s.
         return replyEphemeral(rest, view, (await this.#allowed(view)) ? this.#startNew(view) : REFUSAL);
       case "ask":
         await deferReply(rest, view);

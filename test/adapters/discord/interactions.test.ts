@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { REFUSAL } from "../../../adapters/discord/access.js";
 import { NEW_CONVERSATION } from "../../../adapters/discord/intake.js";
-import { NEW_IN_CHANNEL } from "../../../adapters/discord/interactions.js";
+import {
+  type CommandView,
+  classifyCommand,
+  EMPTY,
+  NEW_IN_CHANNEL,
+  NOT_HERE,
+  UNKNOWN,
+} from "../../../adapters/discord/interactions.js";
 import { notices } from "../../../src/notices.js";
 import type { Scripted, SimulatorRequest } from "../../../src/simulator/server.js";
 import { type HarnessOptions, useDiscordHarness } from "../../support/discord-harness.js";
@@ -148,6 +155,51 @@ describe("/ask", () => {
       fail_if_not_exists: false,
     });
     expect(h.core.logLines.join("")).not.toContain(token);
+  });
+});
+
+describe("interaction errors", () => {
+  it("never carry the interaction token into the logs", async () => {
+    const h = await start();
+    h.rest.override = (call) =>
+      isEdit(call) ? { status: 400, body: { code: 50035, message: "Invalid Form Body" } } : undefined;
+    const { token } = h.command("ask", { question: "hello" });
+    await h.rest.waitForCalls(isEdit, 1);
+    await h.core.bridge.stop(1000);
+    const logs = h.core.logLines.join("");
+    expect(logs).toContain("could not post the reply");
+    expect(logs).toContain("Invalid Form Body");
+    expect(logs).not.toContain(token);
+  });
+});
+
+describe("classifyCommand", () => {
+  const view = (fields: Partial<CommandView>): CommandView => ({
+    id: "1",
+    token: "t",
+    applicationId: "2",
+    createdAt: 0,
+    name: "ask",
+    question: "why?",
+    userId: "3",
+    guildId: "4",
+    channelId: "5",
+    channel: "text",
+    parentId: null,
+    ...fields,
+  });
+
+  it("takes /ask with a question in DMs, text channels and threads", () => {
+    for (const channel of ["dm", "text", "thread"] as const) {
+      expect(classifyCommand(view({ channel }))).toEqual({ kind: "ask", text: "why?" });
+    }
+  });
+
+  it("answers what it cannot take with a notice", () => {
+    expect(classifyCommand(view({ question: "" }))).toMatchObject({ kind: "notice", text: EMPTY });
+    expect(classifyCommand(view({ channel: "other" }))).toMatchObject({ kind: "notice", text: NOT_HERE });
+    expect(classifyCommand(view({ name: "dance" }))).toMatchObject({ kind: "notice", text: UNKNOWN });
+    expect(classifyCommand(view({ name: "new", question: "" }))).toEqual({ kind: "new" });
   });
 });
 
