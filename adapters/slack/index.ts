@@ -9,6 +9,7 @@ import {
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
+import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
@@ -18,6 +19,8 @@ import { UserDirectory } from "./users.js";
 export interface SlackAdapterOptions {
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
+  /** How often a DM's working status is set again while waiting. @default 100000 */
+  statusRefreshMs?: number;
 }
 
 /** The Events API path on the shared HTTP server. */
@@ -121,14 +124,16 @@ export function createSlackAdapter(
     convoStore: false,
   });
   // Separate clients, because @slack/web-api pauses a whole client on a 429: a rate-limited
-  // indicator (Tier 3) or lookup must never delay an answer.
+  // indicator (Tier 3), suggested prompts or lookup must never delay an answer.
+  const niceties = new webApi.WebClient(
+    config.botToken,
+    clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
+  );
   const indicator = new WorkingIndicator({
-    client: new webApi.WebClient(
-      config.botToken,
-      clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
-    ),
+    client: niceties,
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
+    ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
   // The Events API response waits for the message to be stored, so for its lookups too: one try of
   // at most 1.5 s keeps it inside Slack's 3 s (a name not found shows as the id).
@@ -151,6 +156,7 @@ export function createSlackAdapter(
     if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
+  registerAgentSurface(app, { client: niceties, logger, prompts: config.suggestedPrompts });
   app.event("app_mention", listener);
   app.event("message", listener);
   app.error(async (error) => {
@@ -227,11 +233,17 @@ function unwrap(error: unknown): unknown {
 
 /** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
 function slackTarget(address: ReplyAddress): SlackTarget {
-  const { channel, thread, ts } = address;
-  if (typeof channel !== "string" || typeof thread !== "string" || typeof ts !== "string") {
+  const { team, dm, channel, thread, ts } = address;
+  if (
+    typeof team !== "string" ||
+    typeof dm !== "boolean" ||
+    typeof channel !== "string" ||
+    typeof thread !== "string" ||
+    typeof ts !== "string"
+  ) {
     throw new Error("not a Slack reply address");
   }
-  return { channel, thread, ts };
+  return { team, dm, channel, thread, ts };
 }
 
 function unavailable(response: ServerResponse): void {

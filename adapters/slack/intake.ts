@@ -1,6 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
+import { identityFor } from "../../src/identity.js";
 import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink, SharedMemory } from "../../src/types.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
@@ -162,6 +163,7 @@ export class SlackIntake {
     }
     // Without an address (bots, guests, no users:read.email) the core falls back to the user id.
     const email = config.identity === "email" ? user(message.user)?.email : null;
+    const identity = email ? `email:${email}` : orgIdentity(message);
     const chat: ChatMessage = {
       platform: "slack",
       workspace: message.team,
@@ -170,8 +172,14 @@ export class SlackIntake {
       user: message.user,
       text,
       id: messageId(message),
-      ...(email ? { identity: `email:${email}` } : {}),
-      address: { channel: message.channel, thread: message.thread, ts: message.ts },
+      ...(identity ? { identity } : {}),
+      address: {
+        team: message.team,
+        channel: message.channel,
+        thread: message.thread,
+        ts: message.ts,
+        dm: message.trigger === "dm",
+      },
     };
     const result = await sink.submit(chat);
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
@@ -205,4 +213,14 @@ export class SlackIntake {
       logger.error({ err: error }, "could not post a slack notice"),
     );
   }
+}
+
+/**
+ * On an org-wide Enterprise Grid install a person keeps one user id across the organisation's
+ * workspaces, so the identity names the organisation instead of the workspace the message came from
+ * (`user_id:slack_<enterprise>_<user>`). Other installs keep the core's per-workspace identity.
+ */
+function orgIdentity(message: IncomingMessage): string | null {
+  if (message.enterprise === null) return null;
+  return identityFor({ platform: "slack", workspace: message.enterprise, user: message.user });
 }

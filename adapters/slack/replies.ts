@@ -5,6 +5,10 @@ import { renderReply } from "./render.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
 export interface SlackTarget {
+  /** The workspace (the DM status falls back to the reaction per workspace). */
+  team: string;
+  /** A direct message (the indicator is the thread's status there). */
+  dm: boolean;
   channel: string;
   /** The thread root ts. */
   thread: string;
@@ -18,12 +22,15 @@ export function slackThreadPort(
   indicator: WorkingIndicator,
   target: SlackTarget,
 ): ThreadPort {
+  // Slack clears a thread's status when the app posts there: the indicator need not do it then.
+  let posted = false;
   return {
     async post(reply: Reply) {
       await postMessages(client, target, renderReply(reply));
+      posted = true;
     },
     startWorking() {
-      return indicator.start(target.channel, target.ts);
+      return indicator.start(target, () => posted);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface SlackHarnessOptions {
   apiLatencyMs?: number;
   /** Leave adapter.start() to the test. @default true */
   start?: boolean;
+  /** How often a DM's status is set again (issue 13). @default the adapter's (100 s) */
+  statusRefreshMs?: number;
 }
 
 export interface SlackHarness {
@@ -39,7 +41,7 @@ export interface SlackHarness {
   /** Posts one event in a signed envelope; resolves with the HTTP status. */
   deliver(
     event: Record<string, unknown>,
-    options?: Partial<SignedPostOptions> & { eventId?: string },
+    options?: Partial<SignedPostOptions> & { eventId?: string; envelope?: Record<string, unknown> },
   ): Promise<number>;
   /** Resolves once the adapter has handed `count` messages to the core in all. */
   waitForSubmits(count: number): Promise<void>;
@@ -85,12 +87,18 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     identity: "user",
     allowedChannels: null,
     allowedUsers: null,
+    suggestedPrompts: [],
     ...options.slack,
   };
   const adapter = createSlackAdapter(
     config,
     { sink, memory: core.store, logger: core.logger },
-    options.indicatorDelayMs === undefined ? {} : { workingIndicatorDelayMs: options.indicatorDelayMs },
+    {
+      ...(options.indicatorDelayMs === undefined
+        ? {}
+        : { workingIndicatorDelayMs: options.indicatorDelayMs }),
+      ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
+    },
   );
   core.adapters.set("slack", adapter);
   let requestWaiters: Array<() => void> = [];
@@ -113,11 +121,15 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     submitted,
     eventsUrl,
     async deliver(event, deliverOptions = {}) {
-      const { eventId, ...signing } = deliverOptions;
-      const response = await postSigned(eventsUrl, envelope(event, eventId), {
-        secret: SIGNING_SECRET,
-        ...signing,
-      });
+      const { eventId, envelope: fields, ...signing } = deliverOptions;
+      const response = await postSigned(
+        eventsUrl,
+        { ...envelope(event, eventId), ...fields },
+        {
+          secret: SIGNING_SECRET,
+          ...signing,
+        },
+      );
       return response.status;
     },
     waitForSubmits: (count) =>
