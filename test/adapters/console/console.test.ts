@@ -239,3 +239,17 @@ describe("terminal chat in a terminal", () => {
     expect(term.raw).not.toContain("waiting for");
   });
 });
+
+describe("terminal chat against the demo triggers", () => {
+  it("answers #429 after the bridge waited and retried, as README says", async () => {
+    core = await startCore();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    await open({ input, output });
+    input.write("#429 please\n");
+    await view.waitFor(/assistant> |notice> /);
+    expect(view.text).toContain("assistant> *(offline simulator)* You said: “#429 please”");
+    expect(core.simulator.received.map((r) => r.body)).toEqual(["#429 please", "#429 please"]);
+  });
+});
