@@ -38,7 +38,7 @@ describe("an adapter that cannot connect at start-up", () => {
       time: expect.any(Number),
       platform: "discord",
       retryInMs: expect.any(Number),
-      msg: expect.stringMatching(new RegExp(`^${escape(failure)}; retrying in \\d+ s$`)),
+      msg: expect.stringMatching(new RegExp(`^${literal(failure)}; retrying in \\d+ s$`)),
     });
     expect(second?.msg).toMatch(/; retrying in \d+ s$/);
     expect(lines.join("")).not.toContain("abc.def.ghi-secret");
@@ -47,11 +47,11 @@ describe("an adapter that cannot connect at start-up", () => {
     expect(ready.status).toBe(503);
     const { reasons } = (await ready.json()) as { reasons: string[] };
     expect(reasons).toContainEqual(
-      expect.stringMatching(new RegExp(`^${escape(failure)}; retrying (in \\d+ s|now)$`)),
+      expect.stringMatching(new RegExp(`^${literal(failure)}; retrying (in \\d+ s|now)$`)),
     );
   });
 });
 
-function escape(text: string): string {
+function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
