@@ -113,5 +113,26 @@ describe("the real entry point", () => {
     expect(await bridge.exited).toBe(2);
     expect(bridge.output()).toContain("SLACK_BOT_TOKEN");
     expect(bridge.output()).toContain("DISCORD_BOT_TOKEN");
+    // Twilio credentials are not what is missing: the simulator answers without them.
+    expect(bridge.output()).toContain("Twilio credentials are optional");
+  });
+
+  it("warns once at start-up, in the log, about a variable it does not read", async () => {
+    const bridge = run({ SLACK_BOT_TOKN: "xoxb-typo-value" });
+    expect(await bridge.exited).toBe(2);
+    const warnings = bridge.logLines().filter((line) => line.level === 40);
+    expect(warnings.map((line) => line.msg)).toEqual([
+      "SLACK_BOT_TOKN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?",
+    ]);
+    expect(bridge.output()).not.toContain("xoxb-typo-value");
+  });
+
+  it("never echoes a password inside a URL in a configuration error", async () => {
+    const bridge = run({ TWILIO_ASSISTANTS_URL: "ftp://bridge:hunter2@proxy.example.com" });
+    expect(await bridge.exited).toBe(1);
+    expect(bridge.output()).toContain(
+      'TWILIO_ASSISTANTS_URL must be an http(s) URL, got "ftp://***@proxy.example.com"',
+    );
+    expect(bridge.output()).not.toContain("hunter2");
   });
 });
