@@ -107,6 +107,7 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   const leave = () => {
     if (leaving) return;
     leaving = true;
+    screen.hidePrompt();
     if (pending.size > 0) {
       const n = pending.size;
       screen.print(`waiting for ${n} answer${n === 1 ? "" : "s"}… (Ctrl-C again to leave now)`);

@@ -64,6 +64,14 @@ export class Screen {
     this.#promptShown = false;
   }
 
+  /** Takes the prompt away (nothing more can be typed); the status line stays. */
+  hidePrompt(): void {
+    if (this.lines === null || !this.#promptShown) return;
+    const rows = this.#erase();
+    this.#promptShown = false;
+    this.#draw(rows);
+  }
+
   /** Leaves the bottom lines as they are (the chat is over). */
   close(): void {
     if (this.lines === null) return;

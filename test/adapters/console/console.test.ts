@@ -225,6 +225,8 @@ describe("terminal chat in a terminal", () => {
     await term.waitFor(/waiting for 1 answer… \(Ctrl-C again to leave now\)/);
     expect(hooks.ended).toBe(1);
     expect(hooks.leftNow).toBe(0);
+    // Nothing more can be typed: the prompt is gone.
+    expect(term.screen.at(-1)).toBe("waiting for 1 answer… (Ctrl-C again to leave now)");
     await term.type("\u0003");
     await vi.waitFor(() => expect(hooks.leftNow).toBe(1));
   });
