@@ -34,13 +34,6 @@ const UNANSWERED: Partial<Record<SubmitResult | "unavailable", string>> = {
 const HELP = "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.";
 const PROMPT = "you> ";
 
-/** A message sent and not yet answered. */
-interface Pending {
-  sentAt: number;
-  /** Since when the assistant works on it (the core called startWorking); null while it waits. */
-  workingSince: number | null;
-}
-
 /** A terminal chat through the full pipeline: one conversation until /new. */
 export function createConsoleAdapter(options: ConsoleOptions, context: AdapterContext): Adapter {
   const { output } = options;
@@ -51,7 +44,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   let taking = false;
   let leaving = false;
   let closed = false;
-  const pending = new Map<string, Pending>();
+  /** Messages sent and not yet answered: when each was sent. */
+  const pending = new Map<string, number>();
   const lines = createInterface({
     input: options.input,
     output,
@@ -66,10 +60,9 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   let ticker: NodeJS.Timeout | undefined;
   /** The thinking line: only on a terminal, only past the delay, with the seconds waited so far. */
   const showThinking = () => {
-    const now = Date.now();
-    const since = Math.min(...[...pending.values()].map((p) => p.workingSince ?? Number.POSITIVE_INFINITY));
-    const waited = now - since;
-    if (!Number.isFinite(since) || waited < thinkingDelayMs) {
+    // Counted from sending, not from the call's start: a wait in the queue is waiting too.
+    const waited = pending.size === 0 ? 0 : Date.now() - Math.min(...pending.values());
+    if (waited < thinkingDelayMs) {
       screen.status(null);
       return;
     }
@@ -97,9 +90,7 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       tick();
     },
     startWorking() {
-      const entry = pending.get(id);
-      if (entry) entry.workingSince = Date.now();
-      tick();
+      // The thinking line is the indicator; it already counts from sending (see showThinking).
       return async () => {};
     },
   });
@@ -118,7 +109,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   const submit = async (text: string) => {
     counter++;
     const id = `${process.pid}-${counter}`;
-    pending.set(id, { sentAt: Date.now(), workingSince: null });
+    pending.set(id, Date.now());
+    tick();
     // Works whether submit returns the result or a promise of it; "unavailable" comes with shared state.
     const result = (await context.sink.submit(
       {
