@@ -2,8 +2,7 @@ import { createInterface } from "node:readline";
 import type { Adapter, AdapterContext, Reply, SubmitResult, ThreadPort } from "../../src/types.js";
 import { render } from "./render.js";
 import { Screen } from "./screen.js";
-
-export { render } from "./render.js";
+import { wrapLine } from "./wrap.js";
 
 export interface ConsoleOptions {
   input: NodeJS.ReadableStream;
@@ -168,7 +167,11 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       taking = true;
       const logs =
         options.logFile === null ? [] : [`Logs go to ${options.logFile} (LOG_LEVEL sets how much).`];
-      screen.print([options.greeting, ...logs, HELP].join("\n"));
+      const width = columns();
+      const greeting = [options.greeting, ...logs, HELP];
+      screen.print(
+        (width === null ? greeting : greeting.flatMap((line) => wrapLine(line, width - 1, 0))).join("\n"),
+      );
       screen.prompt();
     },
     notReadyReason: () => (taking ? null : "console: not started"),

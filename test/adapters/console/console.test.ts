@@ -137,6 +137,18 @@ describe("terminal chat in a terminal", () => {
     ]);
   });
 
+  it("wraps the greeting at word boundaries on a narrow terminal", async () => {
+    core = await startCore();
+    const term = new FakeTerminal(40);
+    await open(term);
+    expect(term.screen.slice(0, 4)).toEqual([
+      "Terminal chat with a test assistant.",
+      "Type a message and press Enter. /new",
+      "starts a fresh conversation, /quit",
+      "leaves.",
+    ]);
+  });
+
   it("keeps what the person is typing intact when an answer arrives", async () => {
     core = await startCore({ simulator: { latencyMs: 200 } });
     const term = new FakeTerminal();
