@@ -41,8 +41,9 @@ export class Screen {
   /** Shows the prompt, or shows it again after readline took a line. */
   prompt(): void {
     if (this.lines === null) return;
+    const rows = this.#erase();
     this.#promptShown = true;
-    this.#draw(0);
+    this.#draw(rows);
   }
 
   /**
@@ -53,7 +54,8 @@ export class Screen {
     if (this.lines === null) return;
     if (this.#statusDrawn) {
       const columns = this.#columns();
-      const rows = Math.floor(Math.max(0, visibleLength(this.lines.getPrompt() + typed) - 1) / columns) + 1;
+      // As readline counts: a line that fills its last row exactly gets one more (it forces a new row).
+      const rows = Math.floor(visibleLength(this.lines.getPrompt() + typed) / columns) + 1;
       moveCursor(this.output, 0, -(rows + 1));
       cursorTo(this.output, 0);
       clearScreenDown(this.output);
@@ -99,7 +101,8 @@ export class Screen {
   #draw(rows: number): void {
     if (this.lines === null) return;
     if (this.#status !== null) {
-      this.output.write(`${this.#status}\n`);
+      // One row, always: erasing it moves up exactly one.
+      this.output.write(`${[...this.#status].slice(0, this.#columns() - 1).join("")}\n`);
       this.#statusDrawn = true;
     }
     if (!this.#promptShown) return;

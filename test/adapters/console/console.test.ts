@@ -192,6 +192,19 @@ describe("terminal chat in a terminal", () => {
     expect(term.screen.filter((line) => line.startsWith("you> slow question"))).toHaveLength(1);
   });
 
+  it("leaves no thinking line behind when a line that wraps is sent while it shows", async () => {
+    core = await startCore({ simulator: { latencyMs: 600 } });
+    const term = new FakeTerminal(40);
+    await open(term, { thinkingDelayMs: 50 });
+    await term.type("first\r");
+    await term.waitFor(/thinking/);
+    // 5 + 75 characters: exactly two rows of the terminal, then one more for the cursor.
+    await term.type(`${"x".repeat(75)}\r`);
+    await term.waitFor(/assistant> /, 2);
+    expect(term.screen.join("\n")).not.toContain("thinking");
+    expect(term.screen.filter((line) => line.startsWith("you> xxxxx"))).toHaveLength(1);
+  });
+
   it("shows no thinking line for an answer faster than the delay", async () => {
     core = await startCore({ simulator: { latencyMs: 50 } });
     const term = new FakeTerminal();
