@@ -74,7 +74,7 @@ export class Screen {
     this.#draw(rows);
   }
 
-  /** Leaves the bottom lines as they are (the chat is over). */
+  /** Clears the status and prompt lines for good (the chat is over). */
   close(): void {
     if (this.lines === null) return;
     this.#erase();

@@ -165,6 +165,22 @@ describe("terminal chat in a terminal", () => {
     expect(core.simulator.received.map((r) => r.body)).toEqual(["first question", "second while waiting"]);
   });
 
+  it("keeps a typed line that wraps over two rows intact when an answer arrives", async () => {
+    core = await startCore({ simulator: { latencyMs: 200 } });
+    const term = new FakeTerminal(40);
+    await open(term);
+    await term.type("question\r");
+    const draft = `${"abcd ".repeat(12)}end`;
+    await term.type(draft);
+    await term.waitFor(/assistant> /);
+    const screen = term.screen;
+    // (The screen drops spaces at the end of a row, so compare without spaces.)
+    const squeeze = (text: string) => text.replace(/\s/g, "");
+    expect(squeeze(screen.slice(-2).join(""))).toBe(squeeze(`you> ${draft}`));
+    expect(screen.at(-3)).toContain("remember this.");
+    expect(screen.filter((line) => line.includes("abcd"))).toHaveLength(2);
+  });
+
   it("edits the line and recalls earlier messages with the arrow keys", async () => {
     core = await startCore();
     const term = new FakeTerminal();
