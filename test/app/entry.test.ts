@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +97,23 @@ describe("the real entry point", () => {
     expect(posted).toHaveLength(3);
     for (const text of posted) expect(text).toContain("You said");
     expect(backends.simulator.received).toHaveLength(3);
+  });
+
+  it("on a busy PORT, says so in one line and exits 1", async () => {
+    backends = await startBackends();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const address = busy.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const bridge = run({ ...backends.env, PORT: String(port) });
+      expect(await bridge.exited).toBe(1);
+      expect(bridge.output()).toContain(
+        `Port ${port} is already in use (is another bridge running?). Set PORT to a free port.`,
+      );
+    } finally {
+      busy.close();
+    }
   });
 
   it("stops with a message naming the bad variable", async () => {
