@@ -156,6 +156,8 @@ async function createAdapters(
   const context = (platform: string): AdapterContext => ({
     sink: bridge,
     logger: options.logger.child({ platform }),
+    // The lead wires the FeedbackRecorder here (with the bridge's schedule) when FEEDBACK=buttons.
+    feedback: null,
   });
   const adapters: Adapter[] = [];
   if (config.slack) {

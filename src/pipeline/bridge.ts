@@ -24,6 +24,8 @@ export interface BridgeOptions {
   dedupe?: { ttlMs: number; maxEntries: number };
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
+  /** Attach a FeedbackRef to answers (FEEDBACK=buttons). @default false */
+  feedback?: boolean;
 }
 
 export interface StopReport {
@@ -117,13 +119,19 @@ export class Bridge {
         kind: "too_long",
         text: notices.tooLong(this.#options.maxInputChars),
         requestId,
+        feedback: null,
       });
     }
     const userKey = `${message.platform}:${message.workspace}:${message.user}`;
     const userPending = this.#pendingPerUser.get(userKey) ?? 0;
     const { maxPending, maxPendingPerUser } = this.#options.queue;
     if (this.#pending >= maxPending || userPending >= maxPendingPerUser) {
-      return this.#reject(message, port, log, { kind: "busy", text: notices.busy(), requestId });
+      return this.#reject(message, port, log, {
+        kind: "busy",
+        text: notices.busy(),
+        requestId,
+        feedback: null,
+      });
     }
 
     const job: Job = {
@@ -255,6 +263,7 @@ export class Bridge {
             kind: "failure",
             text: timedOut ? notices.timeout(job.requestId) : notices.failure(job.requestId),
             requestId: job.requestId,
+            feedback: null,
           };
         }
         job.log.warn({ err: error, attempt, delayMs: delay }, "assistant call will be retried");
@@ -269,13 +278,18 @@ export class Bridge {
     const { requestId } = job;
     switch (outcome.kind) {
       case "answer":
-      case "flagged":
-        return { kind: outcome.kind, text: outcome.body, requestId };
+      case "flagged": {
+        // The session Twilio answered for (it may prefix it), else the one we sent.
+        const feedback = this.#options.feedback
+          ? { sessionId: outcome.sessionId ?? job.sessionId, answerId: requestId }
+          : null;
+        return { kind: outcome.kind, text: outcome.body, requestId, feedback };
+      }
       case "aborted":
-        return { kind: "aborted", text: notices.aborted(requestId), requestId };
+        return { kind: "aborted", text: notices.aborted(requestId), requestId, feedback: null };
       case "failure":
         job.log.error({ error: outcome.error }, "assistant reported a failure");
-        return { kind: "failure", text: notices.failure(requestId), requestId };
+        return { kind: "failure", text: notices.failure(requestId), requestId, feedback: null };
     }
   }
 
@@ -296,7 +310,7 @@ export class Bridge {
 
   #restarting(job: Job): Reply {
     this.#unfinished++;
-    return { kind: "restarting", text: notices.restarting(), requestId: job.requestId };
+    return { kind: "restarting", text: notices.restarting(), requestId: job.requestId, feedback: null };
   }
 
   /** Pauses the shared queue (in-flight calls go on) until the latest asked-for resume time. */

@@ -4,12 +4,14 @@ import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
+import type { FeedbackRecorder } from "../../src/pipeline/feedback.js";
 import {
   type RunningSimulator,
   type SimulatorOptions,
   simulatorCredentials,
   startSimulator,
 } from "../../src/simulator/server.js";
+import { testRecorder } from "./feedback.js";
 
 export const ASSISTANT_ID = "aia_asst_test";
 
@@ -31,10 +33,14 @@ export interface CoreOptions {
   queue?: Partial<QueueConfig>;
   timeoutMs?: number;
   maxInputChars?: number;
+  /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
+  feedback?: boolean;
 }
 
 export interface TestCore {
   bridge: Bridge;
+  /** Records votes at the simulator (fake store, no rate limit); null unless `feedback` was asked for. */
+  recorder: FeedbackRecorder | null;
   simulator: RunningSimulator;
   metrics: Metrics;
   logger: Logger;
@@ -73,9 +79,11 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     },
     logger,
     metrics,
+    feedback: options.feedback ?? false,
   });
   return {
     bridge,
+    recorder: options.feedback ? testRecorder(client, logger, metrics).recorder : null,
     simulator,
     metrics,
     logger,

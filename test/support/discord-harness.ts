@@ -124,7 +124,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   const newAdapter = () =>
     createDiscordAdapter(
       { botToken: BOT_TOKEN, apiUrl: rest.url, allowedGuilds: null, allowedUsers: null, ...options.config },
-      { sink: core.bridge, logger: options.logger ?? core.logger },
+      { sink: core.bridge, logger: options.logger ?? core.logger, feedback: core.recorder },
       options.adapter,
     );
   let adapter = newAdapter();

@@ -89,7 +89,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   };
   const adapter = createSlackAdapter(
     config,
-    { sink, logger: core.logger },
+    { sink, logger: core.logger, feedback: core.recorder },
     options.indicatorDelayMs === undefined ? {} : { workingIndicatorDelayMs: options.indicatorDelayMs },
   );
   let requestWaiters: Array<() => void> = [];

@@ -36,7 +36,7 @@ describe("terminal chat", () => {
     let ended = false;
     const adapter = createConsoleAdapter(
       { input, output, user: "ana", greeting: "hi", onEnd: () => (ended = true) },
-      { sink: core.bridge, logger: core.logger },
+      { sink: core.bridge, logger: core.logger, feedback: null },
     );
     await adapter.start();
 
@@ -62,7 +62,11 @@ describe("terminal chat", () => {
   });
 
   it("renders flagged answers with the warning and notices as notices", () => {
-    expect(render({ kind: "flagged", text: "hm", requestId: "r" })).toBe(`${FLAGGED_WARNING}\nassistant> hm`);
-    expect(render({ kind: "busy", text: "busy now", requestId: "r" })).toBe("notice> busy now");
+    expect(render({ kind: "flagged", text: "hm", requestId: "r", feedback: null })).toBe(
+      `${FLAGGED_WARNING}\nassistant> hm`,
+    );
+    expect(render({ kind: "busy", text: "busy now", requestId: "r", feedback: null })).toBe(
+      "notice> busy now",
+    );
   });
 });

@@ -66,7 +66,7 @@ describe("DiscordPort", () => {
       { channelId: "C", replyTo: "Q", questionId: "Q" },
       { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
     );
-    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1" });
+    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1", feedback: null });
     expect(posts.length).toBeGreaterThan(1);
     const bodies = posts.map((p) => p.body as Record<string, unknown>);
     expect(bodies[0]?.message_reference).toEqual({ message_id: "Q", fail_if_not_exists: false });
@@ -87,11 +87,13 @@ describe("DiscordPort", () => {
       kind: "answer",
       text: "hi",
       requestId: "process-1",
+      feedback: null,
     });
     await new DiscordPort(target, { ...options, rest: second.rest }).post({
       kind: "answer",
       text: "hi",
       requestId: "process-2",
+      feedback: null,
     });
     const nonce = (posts: Array<{ body: unknown }>) =>
       (posts[0]?.body as { nonce?: string } | undefined)?.nonce;
@@ -124,7 +126,7 @@ describe("DiscordPort and a typing request still on its way", () => {
       { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
     );
     const stop = port.startWorking();
-    const posted = port.post({ kind: "answer", text: "done", requestId: "r" });
+    const posted = port.post({ kind: "answer", text: "done", requestId: "r", feedback: null });
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual(["typing sent"]);
     finishTyping();
