@@ -10,6 +10,7 @@ import {
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
 import { boltLogger } from "./bolt-logger.js";
+import { registerFeedback } from "./feedback.js";
 import { WorkingIndicator } from "./indicator.js";
 import { SlackIntake } from "./intake.js";
 import { UserDirectory } from "./users.js";
@@ -157,6 +158,7 @@ export function createSlackAdapter(
     }
     intake.handle(args.body, args.event, args.context.botUserId);
   };
+  if (context.feedback) registerFeedback(app, { recorder: context.feedback, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   app.error(async (error) => {

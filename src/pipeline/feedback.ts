@@ -45,6 +45,15 @@ export interface FeedbackRecorderOptions {
   random?: () => number;
 }
 
+/** What the person who clicked is told, for each result, plus `expired` for a click nobody can resolve. Plain text. */
+export const feedbackReplies = {
+  recorded: "Thanks for your feedback!",
+  already: "You already rated this answer; your first vote counts.",
+  failed: "Sorry, your feedback could not be saved. Please try again in a moment.",
+  unavailable: "Sorry, your feedback could not be saved right now. Please try again in a moment.",
+  expired: "Sorry, this answer can no longer be rated.",
+} as const satisfies Record<VoteResult | "expired", string>;
+
 /** Longest comment sent to Twilio; the modals enforce it, the recorder cuts anything longer. */
 export const MAX_COMMENT_CHARS = 1000;
 const DEFAULT_TTL_MS = 30 * 24 * 60 * 60_000;

@@ -41,3 +41,7 @@ test("the manifest subscribes to mentions, DMs and thread follow-ups", () => {
   expect(manifest).toMatch(/socket_mode_enabled: false/);
   expect(manifest).toMatch(/messages_tab_enabled: true/);
 });
+
+test("the manifest turns interactivity on, at the events URL, for the feedback buttons", () => {
+  expect(manifest).toMatch(/interactivity:\n(?:\s*#.*\n)*\s*is_enabled: true\n\s*request_url: https:\/\/.+\/slack\/events/);
+});
