@@ -43,5 +43,7 @@ test("the manifest subscribes to mentions, DMs and thread follow-ups", () => {
 });
 
 test("the manifest turns interactivity on, at the events URL, for the feedback buttons", () => {
-  expect(manifest).toMatch(/interactivity:\n(?:\s*#.*\n)*\s*is_enabled: true\n\s*request_url: https:\/\/.+\/slack\/events/);
+  expect(manifest).toMatch(
+    /interactivity:\n(?:\s*#.*\n)*\s*is_enabled: true\n\s*request_url: https:\/\/.+\/slack\/events/,
+  );
 });
