@@ -4,6 +4,7 @@ import type { Adapter, AdapterContext } from "../../src/types.js";
 import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
+import { registerFeedback } from "./feedback.js";
 import { Intake } from "./intake.js";
 import { DmConversations } from "./sessions.js";
 import { watchConnection } from "./status.js";
@@ -44,11 +45,18 @@ export function createDiscordAdapter(
     conversations: new DmConversations({
       history: (channelId, beforeId, limit) => recentMessages(rest, channelId, beforeId, limit),
     }),
-    port: { rest, logger, typingIntervalMs: options.typingIntervalMs ?? 8000, typingLoops },
+    port: {
+      rest,
+      logger,
+      typingIntervalMs: options.typingIntervalMs ?? 8000,
+      typingLoops,
+      feedback: context.feedback,
+    },
     taking: () => taking,
   });
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));
+  if (context.feedback) registerFeedback(client, { recorder: context.feedback, logger });
   // Opens intake before discord.js replays the messages it held back until it was ready.
   client.once("clientReady", () => {
     taking = !stopped;

@@ -134,6 +134,23 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
       );
       return { status: 200, body: history.slice(0, limit) };
     }
+    match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    if (match && method === "POST") return { status: 204 };
+    match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path);
+    if (match && (method === "PATCH" || method === "POST")) {
+      // An interaction's reply or follow-up: a message of the bot's, as Discord returns it.
+      return {
+        status: 200,
+        body: messagePayload({
+          id: snowflake(),
+          channel_id: "0",
+          content: typeof call.body?.content === "string" ? call.body.content : "",
+          author: BOT_USER,
+          components: call.body?.components ?? [],
+          flags: call.body?.flags ?? 0,
+        }),
+      };
+    }
     match = /^\/channels\/(\d+)\/typing$/.exec(path);
     if (match && method === "POST") return { status: 204 };
     match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);
