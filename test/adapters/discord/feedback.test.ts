@@ -169,6 +169,17 @@ describe("discord feedback buttons", () => {
     expect(harness.core.simulator.feedbacks).toHaveLength(2);
   });
 
+  it("tells the voter, ephemerally, when the answer's payload is no longer in the store", async () => {
+    const harness = await start({ core: { feedback: true } });
+    harness.dm("hello");
+    const [answer] = await harness.rest.messagesIn(DM_CHANNEL_ID, 1);
+    if (!answer) throw new Error("no answer");
+    const interaction = click(harness, answer, "fb:1:answer-that-expired");
+    const [followUp] = await harness.rest.waitForCalls(webhookOf(interaction), 1);
+    expect(followUp).toMatchObject({ method: "POST", body: { content: feedbackReplies.expired, flags: 64 } });
+    expect(harness.core.simulator.feedbacks).toEqual([]);
+  });
+
   it("leaves interactions that are not its own to other listeners, and puts no buttons on notices", async () => {
     const harness = await start({ core: { feedback: true } });
     harness.dm("#fail");
