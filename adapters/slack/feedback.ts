@@ -109,7 +109,7 @@ async function onClick(
       return;
     } catch (error) {
       // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
-      logger.warn({ err: describe(error) }, "slack feedback: could not open the comment modal");
+      logger.warn({ err: error }, "slack feedback: could not open the comment modal");
     }
   }
   await tell(feedbackReplies[await recorder.record(vote)]);
@@ -193,13 +193,6 @@ async function ephemeral(
       ...(where.t ? { thread_ts: where.t } : {}),
     });
   } catch (error) {
-    logger.warn({ err: describe(error) }, "slack feedback: could not post the confirmation");
+    logger.warn({ err: error }, "slack feedback: could not post the confirmation");
   }
-}
-
-/** Slack's error code, else the error's name; never the request (it may carry the token). */
-function describe(error: unknown): string {
-  const { data } = (error ?? {}) as { data?: { error?: unknown } };
-  if (typeof data?.error === "string") return data.error;
-  return error instanceof Error ? error.name : "unknown error";
 }
