@@ -6,6 +6,7 @@ import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
 import { registerFeedback } from "./feedback.js";
 import { Intake } from "./intake.js";
+import { DiscordPort, type PortOptions, portTarget } from "./port.js";
 import { DmConversations } from "./sessions.js";
 import { watchConnection } from "./status.js";
 
@@ -43,17 +44,18 @@ export function createDiscordAdapter(
       isMember: (guildId, userId) => isGuildMember(rest, guildId, userId),
     }),
     conversations: new DmConversations({
+      memory: context.memory,
       history: (channelId, beforeId, limit) => recentMessages(rest, channelId, beforeId, limit),
     }),
-    port: {
-      rest,
-      logger,
-      typingIntervalMs: options.typingIntervalMs ?? 8000,
-      typingLoops,
-      feedback: context.feedback,
-    },
     taking: () => taking,
   });
+  const portOptions: PortOptions = {
+    rest,
+    logger,
+    typingIntervalMs: options.typingIntervalMs ?? 8000,
+    typingLoops,
+    feedback: context.feedback,
+  };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));
   if (context.feedback) registerFeedback(client, { recorder: context.feedback, logger });
@@ -65,6 +67,9 @@ export function createDiscordAdapter(
   return {
     platform: "discord",
     routes: new Map(),
+    portFor(address) {
+      return new DiscordPort(portTarget(address), portOptions);
+    },
     async start() {
       const abort = new AbortController();
       try {

@@ -8,11 +8,12 @@ import {
   webApi,
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
-import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
+import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
 import { boltLogger } from "./bolt-logger.js";
 import { registerFeedback } from "./feedback.js";
 import { WorkingIndicator } from "./indicator.js";
-import { SlackIntake } from "./intake.js";
+import { IntakeUnavailableError, SlackIntake } from "./intake.js";
+import { type SlackTarget, slackThreadPort } from "./replies.js";
 import { UserDirectory } from "./users.js";
 
 export interface SlackAdapterOptions {
@@ -32,11 +33,6 @@ const REPLY_RETRIES = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_0
 const CALL_TIMEOUT_MS = 30_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
-
-/** Thrown by the listener after stopIntake so the request is answered 503, not acknowledged. */
-class IntakeClosedError extends Error {
-  override name = "IntakeClosedError";
-}
 
 /**
  * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
@@ -76,12 +72,13 @@ export function createSlackAdapter(
       : new HTTPReceiver({
           signingSecret: required(config.signingSecret, "SLACK_SIGNING_SECRET"),
           logger: sdkLogger,
-          // The response waits for the listener (which only hands the message over, in microseconds),
-          // so a request that arrives after stopIntake can still be answered 503 instead of 200.
+          // The response waits for the listener, which resolves once the message is stored: a message
+          // the store could not take (or that arrives after stopIntake) is answered 503, not 200, and
+          // Slack delivers it again.
           processBeforeResponse: true,
           processEventErrorHandler: async (args) => {
             const { error, response } = args;
-            if (error instanceof IntakeClosedError) {
+            if (unwrap(error) instanceof IntakeUnavailableError) {
               unavailable(response);
               return false;
             }
@@ -134,36 +131,37 @@ export function createSlackAdapter(
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
   });
+  // The Events API response waits for the message to be stored, so for its lookups too: one try of
+  // at most 1.5 s keeps it inside Slack's 3 s (a name not found shows as the id).
   const users = new UserDirectory(
-    new webApi.WebClient(
-      config.botToken,
-      clientOptions({ retryConfig: { retries: 2, maxTimeout: 2_000 }, timeout: 5_000 }),
-    ),
+    new webApi.WebClient(config.botToken, clientOptions({ retryConfig: { retries: 0 }, timeout: 1_500 })),
     logger,
   );
   const intake = new SlackIntake({
     config,
     sink: context.sink,
+    memory: context.memory,
     logger,
     client: app.client,
-    indicator,
     users,
   });
 
   const listener = async (args: { body: unknown; event: unknown; context: { botUserId?: string } }) => {
-    // HTTP: checked and handed over in one synchronous step, so nothing slips in between stopIntake
-    // and the core. Socket Mode has acknowledged the event already: it is taken while the core drains.
-    if (!intakeOpen && receiver instanceof HTTPReceiver) {
-      throw new IntakeClosedError("no longer taking Slack events");
-    }
-    intake.handle(args.body, args.event, args.context.botUserId);
+    // HTTP: refused after stopIntake, so Slack delivers it to the next process. Socket Mode has
+    // acknowledged the event already: it is taken while the core drains.
+    if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
+    await intake.handle(args.body, args.event, args.context.botUserId);
   };
   if (context.feedback) registerFeedback(app, { recorder: context.feedback, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   app.error(async (error) => {
-    const original = (error as { original?: unknown }).original ?? error;
-    if (original instanceof IntakeClosedError) throw original;
+    const original = unwrap(error);
+    if (original instanceof IntakeUnavailableError) {
+      // Socket Mode acknowledged it before the listener ran: this message is lost (see README).
+      if (receiver instanceof SocketModeReceiver) logger.error({ err: original }, "slack message not stored");
+      throw original;
+    }
     // Acknowledged anyway: a retry would meet the same bug.
     logger.error({ err: error }, "slack event handling failed");
   });
@@ -185,6 +183,9 @@ export function createSlackAdapter(
   return {
     platform: "slack",
     routes,
+    portFor(address) {
+      return slackThreadPort(app.client, indicator, slackTarget(address));
+    },
     async start() {
       if (!authenticated) {
         try {
@@ -219,6 +220,20 @@ export function createSlackAdapter(
       await closeSocket();
     },
   };
+}
+
+/** Bolt wraps listener errors; the original says what happened. */
+function unwrap(error: unknown): unknown {
+  return (error as { original?: unknown } | null)?.original ?? error;
+}
+
+/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
+function slackTarget(address: ReplyAddress): SlackTarget {
+  const { channel, thread, ts } = address;
+  if (typeof channel !== "string" || typeof thread !== "string" || typeof ts !== "string") {
+    throw new Error("not a Slack reply address");
+  }
+  return { channel, thread, ts };
 }
 
 function unavailable(response: ServerResponse): void {

@@ -11,3 +11,7 @@ export const REFUSAL_USER =
 /** For a mention with nothing after it. */
 export const EMPTY_QUESTION =
   "Hi! Mention me together with your question, and I'll answer here in the thread.";
+
+/** Socket Mode only (Slack does not deliver again there): the message could not be stored. */
+export const UNAVAILABLE =
+  "Sorry, I can't take questions right now. Please send yours again in a few minutes.";

@@ -4,14 +4,17 @@ import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
-import type { FeedbackRecorder } from "../../src/pipeline/feedback.js";
+import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
 import {
   type RunningSimulator,
   type SimulatorOptions,
   simulatorCredentials,
   startSimulator,
 } from "../../src/simulator/server.js";
-import { testRecorder } from "./feedback.js";
+import { MemoryStore } from "../../src/state/memory-store.js";
+import type { BridgeStore } from "../../src/state/store.js";
+import type { Adapter, ChatMessage, Platform, SubmitResult, ThreadPort } from "../../src/types.js";
+import { PortRouter } from "./recording-port.js";
 
 export const ASSISTANT_ID = "aia_asst_test";
 
@@ -33,13 +36,20 @@ export interface CoreOptions {
   queue?: Partial<QueueConfig>;
   timeoutMs?: number;
   maxInputChars?: number;
+  /** @default a new MemoryStore */
+  store?: BridgeStore;
   /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
   feedback?: boolean;
 }
 
 export interface TestCore {
   bridge: Bridge;
-  /** Records votes at the simulator (fake store, no rate limit); null unless `feedback` was asked for. */
+  store: BridgeStore;
+  /** Adapters whose `portFor` answers their platform's messages (harnesses add theirs). */
+  adapters: Map<Platform, Pick<Adapter, "portFor">>;
+  /** Submits a message whose replies go to `port` (tests without an adapter). */
+  submit(message: ChatMessage, port: ThreadPort): Promise<SubmitResult>;
+  /** Records votes at the simulator through the store and the bridge's queue; null unless `feedback`. */
   recorder: FeedbackRecorder | null;
   simulator: RunningSimulator;
   metrics: Metrics;
@@ -64,8 +74,19 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     password: simulator.authToken,
     timeoutMs: options.timeoutMs ?? 5000,
   });
+  const store = options.store ?? new MemoryStore();
+  const router = new PortRouter();
+  const adapters = new Map<Platform, Pick<Adapter, "portFor">>();
   const bridge = new Bridge({
     client,
+    store,
+    portFor: (message) => {
+      if (message.address.testPort !== undefined) return router.portFor(message);
+      const adapter = adapters.get(message.platform);
+      if (!adapter) throw new Error(`no ${message.platform} adapter attached to the test core`);
+      return adapter.portFor(message.address);
+    },
+    platforms: ["slack", "discord", "console"],
     mode: "chat",
     maxInputChars: options.maxInputChars ?? 4000,
     queue: {
@@ -81,15 +102,28 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     metrics,
     feedback: options.feedback ?? false,
   });
+  bridge.start();
   return {
     bridge,
-    recorder: options.feedback ? testRecorder(client, logger, metrics).recorder : null,
+    store,
+    adapters,
+    submit: (message, port) => bridge.submit(router.route(message, port)),
+    recorder: options.feedback
+      ? new FeedbackRecorder({
+          client,
+          store,
+          schedule: (task) => bridge.behindQuestions(task),
+          logger,
+          metrics,
+        })
+      : null,
     simulator,
     metrics,
     logger,
     logLines: lines,
     async close() {
       await bridge.stop(0);
+      await store.close();
       await client.close();
       await simulator.close();
     },

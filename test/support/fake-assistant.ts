@@ -1,9 +1,11 @@
 import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { Metrics } from "../../src/metrics.js";
-import { Bridge } from "../../src/pipeline/bridge.js";
-import type { ChatMessage } from "../../src/types.js";
+import { Bridge, type BridgeOptions } from "../../src/pipeline/bridge.js";
+import { MemoryStore } from "../../src/state/memory-store.js";
+import type { ChatMessage, ThreadPort } from "../../src/types.js";
 import { memoryLogger } from "./core.js";
+import { PortRouter } from "./recording-port.js";
 
 export interface Call {
   request: AssistantRequest;
@@ -42,21 +44,34 @@ export const QUEUE: QueueConfig = {
   maxPendingPerUser: 1000,
 };
 
-/** A Bridge over a FakeAssistant, silent logs, fresh metrics. */
-export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 4000) {
+/** A started Bridge over a FakeAssistant and a MemoryStore, silent logs, fresh metrics. */
+export function fakeBridge(
+  queue: Partial<QueueConfig> = {},
+  maxInputChars = 4000,
+  extra: Pick<BridgeOptions, "feedback"> = {},
+) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
   const { logger, lines } = memoryLogger("debug");
+  const router = new PortRouter();
+  const store = new MemoryStore();
   const bridge = new Bridge({
     client: assistant,
+    store,
+    portFor: router.portFor,
+    platforms: ["slack", "discord", "console"],
     queue: { ...QUEUE, ...queue },
     mode: "chat",
     maxInputChars,
     logger,
     metrics,
     random: () => 0.5,
+    ...extra,
   });
-  return { bridge, assistant, metrics, logLines: lines };
+  bridge.start();
+  /** Submits `message` with its replies going to `port`. */
+  const submit = (message: ChatMessage, port: ThreadPort) => bridge.submit(router.route(message, port));
+  return { bridge, store, submit, assistant, metrics, logLines: lines };
 }
 
 let sequence = 0;
@@ -71,6 +86,7 @@ export function message(overrides: Partial<ChatMessage> = {}): ChatMessage {
     user: "U1",
     text: `message ${sequence}`,
     id: `T1/C1/${sequence}`,
+    address: {},
     ...overrides,
   };
 }

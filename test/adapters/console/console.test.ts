@@ -36,8 +36,9 @@ describe("terminal chat", () => {
     let ended = false;
     const adapter = createConsoleAdapter(
       { input, output, user: "ana", greeting: "hi", onEnd: () => (ended = true) },
-      { sink: core.bridge, logger: core.logger, feedback: null },
+      { sink: core.bridge, memory: core.store, logger: core.logger, feedback: null },
     );
+    core.adapters.set("console", adapter);
     await adapter.start();
 
     input.write("hello there\n");
