@@ -34,7 +34,7 @@ export interface SimulatorOptions {
   /** The Basic auth password (Auth Token or API key secret). */
   authToken: string;
   assistantId: string;
-  /** Delay before each answer. @default 0 */
+  /** Delay before each answer (messages and feedbacks). @default 0 */
   latencyMs?: number;
   /** Overrides the answer for some messages (tests, drills); return undefined for the normal answer. */
   script?: (request: SimulatorRequest) => Scripted | undefined;
@@ -162,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     if (text !== undefined && typeof text !== "string")
       return sendError(res, 400, 20001, "Invalid parameter text: must be a string");
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const feedback = records.addFeedback({ sessionId, messageId: messageId ?? "", score, text: text ?? "" });
     sendJson(res, 201, feedback);
   }

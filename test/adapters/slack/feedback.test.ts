@@ -124,6 +124,16 @@ describe("slack feedback buttons", () => {
     expect(harness.core.simulator.feedbacks.map((f) => f.score)).toEqual([1, 1]);
   });
 
+  it("acknowledges a click before the feedback call has finished", async () => {
+    const harness = await start({ core: { feedback: true, simulator: { latencyMs: 600 } } });
+    const posted = await ask(harness);
+    expect((await click(harness, posted, 1)).status).toBe(200);
+    // Twilio takes 600 ms here; the click was answered without waiting for it.
+    expect(harness.core.simulator.feedbacks).toEqual([]);
+    await harness.api.waitFor("chat.postEphemeral", 1);
+    expect(harness.core.simulator.feedbacks).toHaveLength(1);
+  });
+
   it("asks what went wrong on 👎 and records the comment sent with the modal", async () => {
     const harness = await start({ core: { feedback: true } });
     const posted = await ask(harness);
