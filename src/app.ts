@@ -5,6 +5,7 @@ import { type RunningHttpServer, startHttpServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { Bridge, type StopReport } from "./pipeline/bridge.js";
+import { FeedbackRecorder } from "./pipeline/feedback.js";
 import { backoffMs } from "./pipeline/retry-policy.js";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
 import { MemoryStore } from "./state/memory-store.js";
@@ -109,9 +110,26 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     leaseMs: config.redis?.leaseMs ?? 30_000,
     logger,
     metrics,
+    feedback: config.feedback === "buttons",
   });
+  const feedback =
+    config.feedback === "buttons"
+      ? new FeedbackRecorder({
+          client,
+          store,
+          schedule: (task) => bridge.behindQuestions(task),
+          logger: logger.child({ component: "feedback" }),
+          metrics,
+          maxRetries: config.queue.maxRetries,
+        })
+      : null;
 
-  const adapters = await createAdapters(config, options, { sink: bridge, memory: store }, simulator !== null);
+  const adapters = await createAdapters(
+    config,
+    options,
+    { sink: bridge, memory: store, feedback },
+    simulator !== null,
+  );
   for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
   bridge.start();
   const stopping = new AbortController();
@@ -199,7 +217,7 @@ function configuredPlatforms(config: Config, terminal: boolean): Platform[] {
 async function createAdapters(
   config: Config,
   options: AppOptions,
-  shared: Pick<AdapterContext, "sink" | "memory">,
+  shared: Pick<AdapterContext, "sink" | "memory" | "feedback">,
   simulated: boolean,
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({

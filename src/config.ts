@@ -75,6 +75,8 @@ export interface Config {
   /** False when LOG_LEVEL is unset (the terminal chat then logs only warnings). */
   logLevelSet: boolean;
   metricsToken: string | null;
+  /** `buttons`: 👍/👎 under every answer, recorded at Twilio's Feedbacks API; `off`: none. */
+  feedback: "buttons" | "off";
   shutdownGraceMs: number;
   simulator: { port: number; latencyMs: number };
   /** Every secret value, so the logger can scrub them from any line. */
@@ -130,6 +132,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     logLevelSet: read.optional("LOG_LEVEL") !== null,
     metricsToken: read.secret("METRICS_TOKEN"),
+    feedback: read.oneOf("FEEDBACK", ["buttons", "off"] as const, "buttons"),
     shutdownGraceMs: read.int("SHUTDOWN_GRACE_MS", 25_000, 0),
     simulator: {
       port: read.int("SIMULATOR_PORT", 4010, 0, 65535),

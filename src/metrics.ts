@@ -83,6 +83,18 @@ export class Metrics {
     labelNames: ["platform"] as const,
     registers: [this.registry],
   });
+  readonly feedbackVotes = new Counter({
+    name: "bridge_feedback_votes_total",
+    help: "Feedback clicks by platform, score (1 = 👍, 0 = 👎) and result (recorded, already, failed, unavailable).",
+    labelNames: ["platform", "score", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly feedbackCalls = new Counter({
+    name: "bridge_feedback_calls_total",
+    help: "Feedback calls to Twilio by outcome: ok, retried (failed, tried again), failed (given up).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
 
   /** Adds Node's process metrics (memory, event loop lag, ...). */
   collectProcessMetrics(): void {

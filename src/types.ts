@@ -1,5 +1,6 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from "node:http";
 import type { Logger } from "./logger.js";
+import type { FeedbackRecorder } from "./pipeline/feedback.js";
 import type { BridgeStore } from "./state/store.js";
 
 export type Platform = "slack" | "discord" | "console";
@@ -46,6 +47,14 @@ export interface Reply {
   text: string;
   /** Also in the logs; its first 8 characters appear in failure notices. */
   requestId: string;
+  /** What a 👍/👎 on this reply records: set on answers and flagged answers when FEEDBACK=buttons. */
+  feedback: FeedbackRef | null;
+}
+
+/** The answer a vote is about: its Twilio session, and the reply's request id as the answer's id. */
+export interface FeedbackRef {
+  sessionId: string;
+  answerId: string;
 }
 
 /** Where the replies to one message go: the adapter's handle on that message's thread. */
@@ -93,6 +102,8 @@ export interface Adapter {
 export interface AdapterContext {
   sink: MessageSink;
   logger: Logger;
+  /** Records 👍/👎 clicks; null when FEEDBACK=off. */
+  feedback: FeedbackRecorder | null;
   /** Memory shared by every replica (and kept across restarts when the store is Redis). */
   memory: SharedMemory;
 }

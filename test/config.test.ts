@@ -171,6 +171,12 @@ describe("loadConfig", () => {
     expect([...(config.discord?.allowedUsers ?? [])]).toEqual(["1", "2"]);
   });
 
+  it("shows feedback buttons unless FEEDBACK=off, and refuses other values", () => {
+    expect(load({}).feedback).toBe("buttons");
+    expect(load({ FEEDBACK: "OFF" }).feedback).toBe("off");
+    expect(problemsOf({ FEEDBACK: "yes" })).toEqual(['FEEDBACK must be one of buttons, off, got "yes"']);
+  });
+
   it("reads a .env file, with the real environment taking precedence", () => {
     const dir = mkdtempSync(join(tmpdir(), "bridge-config-"));
     const file = join(dir, ".env");

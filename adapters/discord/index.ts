@@ -5,6 +5,7 @@ import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
 import { registerCommands } from "./commands.js";
+import { registerFeedback } from "./feedback.js";
 import { Intake } from "./intake.js";
 import { interactionAddress, interactionPort } from "./interaction-port.js";
 import { CommandIntake } from "./interactions.js";
@@ -57,11 +58,13 @@ export function createDiscordAdapter(
     logger,
     typingIntervalMs: options.typingIntervalMs ?? 8000,
     typingLoops,
+    feedback: context.feedback,
   };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));
   client.on("interactionCreate", (interaction) => commands.onInteraction(interaction));
   registerCommands(client, { guilds: config.commandGuilds, logger });
+  if (context.feedback) registerFeedback(client, { recorder: context.feedback, logger });
   // Opens intake before discord.js replays the messages it held back until it was ready.
   client.once("clientReady", () => {
     taking = !stopped;

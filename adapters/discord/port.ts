@@ -1,9 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { REST } from "discord.js";
 import type { Logger } from "../../src/logger.js";
+import type { FeedbackRecorder } from "../../src/pipeline/feedback.js";
 import type { Reply, ReplyAddress, ThreadPort } from "../../src/types.js";
 import { postMessage, sendTyping } from "./api.js";
-import { messageBody, nonceFor, renderReply } from "./replies.js";
+import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./replies.js";
 
 /** The longest an answer waits for a typing request still on its way. */
 const TYPING_WAIT_MS = 1000;
@@ -40,6 +41,8 @@ export interface PortOptions {
   typingIntervalMs: number;
   /** Typing loops still running; the adapter stops them all on close. */
   typingLoops: Set<NodeJS.Timeout>;
+  /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
+  feedback: FeedbackRecorder | null;
 }
 
 /** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
@@ -61,12 +64,27 @@ export class DiscordPort implements ThreadPort {
     await this.#stopTyping();
     const { rest } = this.#options;
     const parts = renderReply(reply);
+    const buttons = await this.#feedbackRow(reply);
     for (const [index, content] of parts.entries()) {
       const body = messageBody(content, {
         nonce: nonceFor(this.#target.questionId, index),
         replyTo: index === 0 ? this.#target.replyTo : null,
+        ...(buttons && index === parts.length - 1 ? { components: [buttons] } : {}),
       });
       await postMessage(rest, this.#target.channelId, body);
+    }
+  }
+
+  /** The feedback row for an answer's last message; none when off, or when the store cannot keep its payload. */
+  async #feedbackRow(reply: Reply) {
+    const recorder = this.#options.feedback;
+    if (!reply.feedback || !recorder) return null;
+    try {
+      return feedbackRow(await recorder.pack(reply.feedback, FEEDBACK_TOKEN_CHARS));
+    } catch (error) {
+      // The answer matters more than its buttons.
+      this.#options.logger.warn({ err: error }, "discord: answer posted without feedback buttons");
+      return null;
     }
   }
 

@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import type { RESTPostAPIChannelMessageJSONBody } from "discord.js";
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  ButtonStyle,
+  ComponentType,
+  type RESTPostAPIChannelMessageJSONBody,
+} from "discord.js";
 import { FLAGGED_WARNING } from "../../src/notices.js";
 import type { Reply } from "../../src/types.js";
 import { splitMessage } from "./split.js";
@@ -26,6 +32,8 @@ export interface MessageOptions {
   nonce: string;
   /** The message this one answers (shown as a reply, without pinging its author). */
   replyTo?: string | null;
+  /** Buttons under the message (the feedback row of an answer's last message). */
+  components?: APIActionRowComponent<APIButtonComponent>[];
 }
 
 /** The body of every message the bot posts: idempotent, and it can never ping anyone. */
@@ -38,5 +46,23 @@ export function messageBody(content: string, options: MessageOptions): RESTPostA
     allowed_mentions: { parse: [], replied_user: false },
   };
   if (options.replyTo) body.message_reference = { message_id: options.replyTo, fail_if_not_exists: false };
+  if (options.components) body.components = options.components;
   return body;
+}
+
+/** Every feedback custom_id starts with this, so other interaction listeners can tell them apart. */
+export const FEEDBACK_PREFIX = "fb";
+/** Room left for the click payload in a custom_id (100 chars) after `fb:1:` / `fbc:`. */
+export const FEEDBACK_TOKEN_CHARS = 95;
+
+/** The row of 👍/👎 under an answer: custom_id `fb:<score>:<token>`; `disabled` once the vote is in. */
+export function feedbackRow(token: string, disabled = false): APIActionRowComponent<APIButtonComponent> {
+  const button = (score: 0 | 1, emoji: string): APIButtonComponent => ({
+    type: ComponentType.Button,
+    style: ButtonStyle.Secondary,
+    custom_id: `${FEEDBACK_PREFIX}:${score}:${token}`,
+    emoji: { name: emoji },
+    disabled,
+  });
+  return { type: ComponentType.ActionRow, components: [button(1, "👍"), button(0, "👎")] };
 }

@@ -11,6 +11,7 @@ import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
 import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
+import { registerFeedback } from "./feedback.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
 import { type SlackTarget, slackThreadPort } from "./replies.js";
@@ -158,6 +159,7 @@ export function createSlackAdapter(
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
   registerAgentSurface(app, { client: niceties, logger, prompts: config.suggestedPrompts });
+  if (context.feedback) registerFeedback(app, { recorder: context.feedback, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   app.error(async (error) => {

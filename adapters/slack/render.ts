@@ -1,4 +1,6 @@
+import type { types } from "@slack/bolt";
 import { FLAGGED_WARNING } from "../../src/notices.js";
+import { encodeRef } from "../../src/pipeline/feedback.js";
 import type { Reply } from "../../src/types.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
 import { MESSAGE_CHARS, splitMessage } from "./split.js";
@@ -18,4 +20,56 @@ export function renderReply(reply: Reply, limit: number = MESSAGE_CHARS): string
     default:
       return splitMessage(escapeMrkdwn(reply.text), limit);
   }
+}
+
+/** One Slack message: `text` is shown (and notified) when there are no blocks, the fallback when there are. */
+export interface SlackMessage {
+  text: string;
+  blocks?: types.KnownBlock[];
+}
+
+/** The action_id of the feedback buttons (the adapter's block_actions listener matches it). */
+export const FEEDBACK_ACTION_ID = "answer_feedback";
+/** Slack's limit on a button's `value`. */
+const VALUE_CHARS = 2000;
+/** Slack's limit on a section block's text. */
+const SECTION_CHARS = 3000;
+
+/**
+ * The messages of a reply, ready to post: as `renderReply`, and when the reply carries a FeedbackRef
+ * the last message shows its text in section blocks followed by the 👍/👎 feedback buttons. A button
+ * value holds `<score>:<answer id>|<session id>`: everything any replica needs, and no secret.
+ */
+export function renderMessages(reply: Reply, limit: number = MESSAGE_CHARS): SlackMessage[] {
+  const messages: SlackMessage[] = renderReply(reply, limit).map((text) => ({ text }));
+  const last = messages.at(-1);
+  if (!reply.feedback || !last) return messages;
+  const token = encodeRef(reply.feedback);
+  // Session ids are short in practice; one too long for a button value gets no buttons rather than a failed post.
+  if (token.length + 2 > VALUE_CHARS) return messages;
+  last.blocks = [
+    ...splitMessage(last.text, SECTION_CHARS).map(
+      (text): types.KnownBlock => ({ type: "section", text: { type: "mrkdwn", text } }),
+    ),
+    {
+      type: "context_actions",
+      elements: [
+        {
+          type: "feedback_buttons",
+          action_id: FEEDBACK_ACTION_ID,
+          positive_button: {
+            text: { type: "plain_text", text: "👍" },
+            value: `1:${token}`,
+            accessibility_label: "Good answer",
+          },
+          negative_button: {
+            text: { type: "plain_text", text: "👎" },
+            value: `0:${token}`,
+            accessibility_label: "Bad answer",
+          },
+        },
+      ],
+    },
+  ];
+  return messages;
 }

@@ -1,7 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import type { Reply, ThreadPort } from "../../src/types.js";
 import type { WorkingIndicator } from "./indicator.js";
-import { renderReply } from "./render.js";
+import { renderMessages, type SlackMessage } from "./render.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
 export interface SlackTarget {
@@ -26,7 +26,7 @@ export function slackThreadPort(
   let posted = false;
   return {
     async post(reply: Reply) {
-      await postMessages(client, target, renderReply(reply));
+      await postRendered(client, target, renderMessages(reply));
       posted = true;
     },
     startWorking() {
@@ -35,13 +35,30 @@ export function slackThreadPort(
   };
 }
 
-/** Posts the messages one after another (each waits for the last, so they arrive in order). */
+/** Posts plain-text messages one after another (each waits for the last, so they arrive in order). */
 export async function postMessages(
   client: Pick<webApi.WebClient, "chat">,
   target: Pick<SlackTarget, "channel" | "thread">,
   messages: readonly string[],
 ): Promise<void> {
-  for (const text of messages) {
-    await client.chat.postMessage({ channel: target.channel, thread_ts: target.thread, text });
+  await postRendered(
+    client,
+    target,
+    messages.map((text) => ({ text })),
+  );
+}
+
+async function postRendered(
+  client: Pick<webApi.WebClient, "chat">,
+  target: Pick<SlackTarget, "channel" | "thread">,
+  messages: readonly SlackMessage[],
+): Promise<void> {
+  for (const { text, blocks } of messages) {
+    await client.chat.postMessage({
+      channel: target.channel,
+      thread_ts: target.thread,
+      text,
+      ...(blocks ? { blocks } : {}),
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import { AssistantApiError, AssistantNetworkError, type NetworkFailure, RateLimitedError } from "./errors.js";
-import type { AssistantClient, AssistantOutcome } from "./types.js";
+import type { AssistantClient, AssistantOutcome, FeedbackClient } from "./types.js";
 
 export interface TwilioClientOptions {
   /** Base URL, e.g. `https://assistants.twilio.com` (no trailing slash needed). */
@@ -13,7 +13,7 @@ export interface TwilioClientOptions {
   timeoutMs: number;
 }
 
-export interface TwilioAssistantClient extends AssistantClient {
+export interface TwilioAssistantClient extends AssistantClient, FeedbackClient {
   /** Closes the kept-alive connections; call it once no call is in flight any more. */
   close(): Promise<void>;
 }
@@ -29,22 +29,65 @@ interface MessageResponse {
 }
 
 /**
- * Client for `POST /v1/Assistants/{id}/Messages` over undici's request API on a pool of kept-alive
- * connections. Not `fetch`: on Node 20 a fetch call costs several times the CPU (WHATWG streams,
- * Headers, extra signals), and under load that was the bridge's largest cost (see README,
+ * Client for `POST /v1/Assistants/{id}/Messages` and `/Feedbacks` over undici's request API on a pool
+ * of kept-alive connections. Not `fetch`: on Node 20 a fetch call costs several times the CPU (WHATWG
+ * streams, Headers, extra signals), and under load that was the bridge's largest cost (see README,
  * Performance).
  */
 export function createTwilioAssistantClient(options: TwilioClientOptions): TwilioAssistantClient {
-  const { origin, pathname, search } = new URL(
-    `${options.baseUrl.replace(/\/+$/, "")}/v1/Assistants/${encodeURIComponent(options.assistantId)}/Messages`,
-  );
-  const path = `${pathname}${search}`;
+  const base = `${options.baseUrl.replace(/\/+$/, "")}/v1/Assistants/${encodeURIComponent(options.assistantId)}`;
+  const { origin } = new URL(base);
+  // Worked out once, not per call.
+  const pathOf = (resource: string) => {
+    const { pathname, search } = new URL(`${base}/${resource}`);
+    return `${pathname}${search}`;
+  };
+  const messagesPath = pathOf("Messages");
+  const feedbacksPath = pathOf("Feedbacks");
   const headers = {
     authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`,
     "content-type": "application/json",
     accept: "application/json",
   };
   const agent = new Agent();
+
+  /** One POST with the per-call timeout; the parsed JSON answer of a 2xx, else a typed error. */
+  async function post(
+    path: string,
+    payload: unknown,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    // A timer (not AbortSignal.timeout) so that fake timers in tests drive it too.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutMarker()), options.timeoutMs);
+    const onCallerAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (signal?.aborted) onCallerAbort();
+
+    try {
+      let response: Dispatcher.ResponseData;
+      let text: string;
+      try {
+        response = await agent.request({
+          origin,
+          path,
+          method: "POST",
+          headers,
+          body: JSON.stringify(payload),
+          signal: controller.signal,
+        });
+        text = await response.body.text();
+      } catch (error) {
+        throw toNetworkError(error, controller.signal);
+      }
+      const status = response.statusCode;
+      if (status < 200 || status > 299) throw toApiError(status, response.headers, text);
+      return parseJson(text, status);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onCallerAbort);
+    }
+  }
 
   return {
     async send(request, signal) {
@@ -55,37 +98,17 @@ export function createTwilioAssistantClient(options: TwilioClientOptions): Twili
         mode: request.mode,
       };
       if (request.webhook !== undefined) payload.webhook = request.webhook;
-
-      // A timer (not AbortSignal.timeout) so that fake timers in tests drive it too.
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new TimeoutMarker()), options.timeoutMs);
-      const onCallerAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener("abort", onCallerAbort, { once: true });
-      if (signal?.aborted) onCallerAbort();
-
-      try {
-        let response: Dispatcher.ResponseData;
-        let text: string;
-        try {
-          response = await agent.request({
-            origin,
-            path,
-            method: "POST",
-            headers,
-            body: JSON.stringify(payload),
-            signal: controller.signal,
-          });
-          text = await response.body.text();
-        } catch (error) {
-          throw toNetworkError(error, controller.signal);
-        }
-        const status = response.statusCode;
-        if (status < 200 || status > 299) throw toApiError(status, response.headers, text);
-        return toOutcome(parseJson(text, status));
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onCallerAbort);
-      }
+      return toOutcome(await post(messagesPath, payload, signal));
+    },
+    async sendFeedback(request, signal) {
+      const payload: Record<string, string | number> = {
+        session_id: request.sessionId,
+        score: request.score,
+      };
+      if (request.text !== undefined && request.text !== "") payload.text = request.text;
+      if (request.messageId !== undefined) payload.message_id = request.messageId;
+      const answer = await post(feedbacksPath, payload, signal);
+      return { id: text(answer.id) };
     },
     // Every call has settled by then (the bridge drains or cancels them first).
     close: () => agent.destroy(),
@@ -94,10 +117,10 @@ export function createTwilioAssistantClient(options: TwilioClientOptions): Twili
 
 class TimeoutMarker extends Error {}
 
-function parseJson(text: string, status: number): MessageResponse {
+function parseJson(text: string, status: number): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === "object") return value as MessageResponse;
+    if (value !== null && typeof value === "object") return value as Record<string, unknown>;
   } catch {
     // fall through to the error below
   }

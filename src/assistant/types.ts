@@ -23,3 +23,21 @@ export type AssistantOutcome =
 export interface AssistantClient {
   send(request: AssistantRequest, signal?: AbortSignal): Promise<AssistantOutcome>;
 }
+
+/** One 👍/👎 on an answer, for Twilio's `POST /v1/Assistants/{id}/Feedbacks`. */
+export interface FeedbackRequest {
+  /** The session the answer belongs to (required by Twilio). */
+  sessionId: string;
+  /** 1 for 👍, 0 for 👎. */
+  score: 0 | 1;
+  /** What went wrong, in the person's words; omitted when empty. */
+  text?: string;
+  /** The answer's `aia_msg_…` id, when known; without it the feedback is about the session. */
+  messageId?: string;
+}
+
+/** Records feedback at the assistant; Twilio's client is one implementation. Errors as for `send`. */
+export interface FeedbackClient {
+  /** Resolves with the new feedback's id (null when the answer carried none). */
+  sendFeedback(request: FeedbackRequest, signal?: AbortSignal): Promise<{ id: string | null }>;
+}

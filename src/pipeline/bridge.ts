@@ -33,6 +33,8 @@ export interface BridgeOptions {
   dedupeTtlMs?: number;
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
+  /** Attach a FeedbackRef to answers (FEEDBACK=buttons). @default false */
+  feedback?: boolean;
 }
 
 export interface StopReport {
@@ -121,6 +123,7 @@ export class Bridge {
           kind: "too_long",
           text: notices.tooLong(maxInputChars),
           requestId,
+          feedback: null,
         });
       }
       const entry: QueuedMessage = {
@@ -139,7 +142,7 @@ export class Bridge {
       const result = await this.#intakeCall(this.#store.accept(entry, limits));
       if (result === "duplicate") return this.#duplicate(message);
       if (result === "busy")
-        return this.#reject(message, log, { kind: "busy", text: notices.busy(), requestId });
+        return this.#reject(message, log, { kind: "busy", text: notices.busy(), requestId, feedback: null });
       return "queued";
     } catch (error) {
       metrics.storeErrors.inc({ operation: "accept" });
@@ -307,7 +310,7 @@ export class Bridge {
     if (head.phase !== "queued") {
       // Taken over from a worker that died: never call the assistant again for it.
       this.#options.metrics.recovered.inc({ phase: head.phase });
-      const reply = head.reply ?? { kind: "lost", text: notices.lost(requestId), requestId };
+      const reply = head.reply ?? { kind: "lost", text: notices.lost(requestId), requestId, feedback: null };
       log.warn(
         { phase: head.phase, kind: reply.kind },
         "answering a message taken over from a stopped worker",
@@ -387,7 +390,7 @@ export class Bridge {
           const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
           const { requestId } = entry;
           const text = timedOut ? notices.timeout(requestId) : notices.failure(requestId);
-          return { kind: "failure", text, requestId };
+          return { kind: "failure", text, requestId, feedback: null };
         }
         log.warn({ err: error, attempt, delayMs: delay }, "assistant call will be retried");
         // Every replica waits: a 429 is about the account, not this process.
@@ -413,13 +416,18 @@ export class Bridge {
     const { requestId } = entry;
     switch (outcome.kind) {
       case "answer":
-      case "flagged":
-        return { kind: outcome.kind, text: outcome.body, requestId };
+      case "flagged": {
+        // The session Twilio answered for (it may prefix it), else the one we sent.
+        const feedback = this.#options.feedback
+          ? { sessionId: outcome.sessionId ?? entry.sessionId, answerId: requestId }
+          : null;
+        return { kind: outcome.kind, text: outcome.body, requestId, feedback };
+      }
       case "aborted":
-        return { kind: "aborted", text: notices.aborted(requestId), requestId };
+        return { kind: "aborted", text: notices.aborted(requestId), requestId, feedback: null };
       case "failure":
         log.error({ error: outcome.error }, "assistant reported a failure");
-        return { kind: "failure", text: notices.failure(requestId), requestId };
+        return { kind: "failure", text: notices.failure(requestId), requestId, feedback: null };
     }
   }
 
@@ -469,7 +477,7 @@ export class Bridge {
 
   #restarting(entry: QueuedMessage): Reply {
     this.#report.unfinished++;
-    return { kind: "restarting", text: notices.restarting(), requestId: entry.requestId };
+    return { kind: "restarting", text: notices.restarting(), requestId: entry.requestId, feedback: null };
   }
 
   async #post(message: ChatMessage, reply: Reply, log: Logger): Promise<void> {

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   try {
     simulator = await startSimulator({
       port: config.simulator.port,
-      accountSid: credentials.username,
+      // With an API key (SK…) as the user, answers still report an account SID (AC…), as Twilio's do.
+      accountSid: credentials.username.startsWith("AC") ? credentials.username : DEMO.username,
+      username: credentials.username,
       authToken: credentials.password,
       assistantId: config.assistant.assistantId,
       latencyMs: config.simulator.latencyMs,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { BoundedMap } from "../collections/bounded-map.js";
 import { readBody } from "../http/read-body.js";
+import { pageOf, readPaging, SimulatorRecords } from "./resources.js";
 
 /** What the simulator does with one message instead of its normal answer. */
 export type Scripted =
@@ -27,30 +28,41 @@ export interface SimulatorOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** The account's `AC…` SID: what answers report as `account_sid`. */
   accountSid: string;
+  /** The Basic auth user: the account SID, or an API key `SK…`. @default accountSid */
+  username?: string;
+  /** The Basic auth password (Auth Token or API key secret). */
   authToken: string;
   assistantId: string;
-  /** Delay before each answer. @default 0 */
+  /** Delay before each answer (messages and feedbacks). @default 0 */
   latencyMs?: number;
   /** Overrides the answer for some messages (tests, drills); return undefined for the normal answer. */
   script?: (request: SimulatorRequest) => Scripted | undefined;
   /** Sessions remembered; the oldest are forgotten past it. @default 10000 */
   maxSessions?: number;
+  /** Feedbacks remembered; the oldest are forgotten past it. @default 10000 */
+  maxFeedbacks?: number;
 }
 
 export interface RunningSimulator {
   /** Base URL to use as TWILIO_ASSISTANTS_URL. */
   url: string;
   accountSid: string;
+  /** The Basic auth user (the account SID unless an API key was given). */
+  username: string;
   authToken: string;
   assistantId: string;
   /** Every request the simulator accepted, in order (tests read it). */
   readonly received: readonly SimulatorRequest[];
+  /** Every feedback recorded, oldest first. */
+  readonly feedbacks: SimulatorRecords["feedbacks"];
   close(): Promise<void>;
 }
 
 const MORE_INFO = "https://www.twilio.com/docs/errors";
-const PATH = /^\/v1\/Assistants\/([^/]+)\/Messages\/?$/;
+const ASSISTANT_PATH = /^\/v1\/Assistants\/([^/]+)\/(Messages|Feedbacks)\/?$/;
+const SESSION_MESSAGES_PATH = /^\/v1\/Sessions\/([^/]+)\/Messages\/?$/;
 
 /** Fresh credentials for an embedded simulator, so nothing guessable ever opens it. */
 export function simulatorCredentials(): { accountSid: string; authToken: string } {
@@ -58,16 +70,24 @@ export function simulatorCredentials(): { accountSid: string; authToken: string 
 }
 
 /**
- * A local stand-in for Twilio's `POST /v1/Assistants/{id}/Messages`: same auth, validation,
- * error shapes and answer schema, with per-session memory and scriptable faults.
+ * A local stand-in for Twilio's Assistants API: `POST /v1/Assistants/{id}/Messages`, the assistant's
+ * Feedbacks (POST, GET) and `GET /v1/Sessions/{id}/Messages`, with the same auth, validation, error
+ * shapes and answer schemas, per-session memory and scriptable faults.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const sessions = new BoundedMap<string, string[]>(options.maxSessions ?? 10_000);
+  const records = new SimulatorRecords({
+    accountSid: options.accountSid,
+    assistantId: options.assistantId,
+    maxSessions: options.maxSessions ?? 10_000,
+    maxFeedbacks: options.maxFeedbacks ?? 10_000,
+  });
   const received: SimulatorRequest[] = [];
-  const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString("base64")}`;
+  const username = options.username ?? options.accountSid;
+  const expectedAuth = `Basic ${Buffer.from(`${username}:${options.authToken}`).toString("base64")}`;
   const latencyMs = options.latencyMs ?? 0;
   const script = options.script ?? demoScript();
   const hanging = new Set<ServerResponse>();
+  let baseUrl = "";
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -76,21 +96,33 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = PATH.exec(req.url?.split("?")[0] ?? "");
-    if (!match) return sendError(res, 404, 20404, "The requested resource was not found");
-    if (req.method !== "POST") return sendError(res, 405, 20004, "Method not allowed");
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const assistantRoute = ASSISTANT_PATH.exec(url.pathname);
+    const sessionRoute = SESSION_MESSAGES_PATH.exec(url.pathname);
+    if (!assistantRoute && !sessionRoute)
+      return sendError(res, 404, 20404, "The requested resource was not found");
+    const allowed =
+      assistantRoute?.[2] === "Messages" ? ["POST"] : assistantRoute ? ["GET", "POST"] : ["GET"];
+    if (!allowed.includes(req.method ?? "")) return sendError(res, 405, 20004, "Method not allowed");
     if (req.headers.authorization !== expectedAuth) return sendError(res, 401, 20003, "Authenticate");
-    if (decodeURIComponent(match[1] ?? "") !== options.assistantId) {
-      return sendError(res, 404, 20404, `The requested resource /Assistants/${match[1]} was not found`);
+    if (sessionRoute) return listMessages(res, decodeURIComponent(sessionRoute[1] ?? ""), url);
+    if (decodeURIComponent(assistantRoute?.[1] ?? "") !== options.assistantId) {
+      return sendError(
+        res,
+        404,
+        20404,
+        `The requested resource /Assistants/${assistantRoute?.[1]} was not found`,
+      );
     }
-    let payload: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(await readBody(req));
-      if (parsed === null || typeof parsed !== "object") throw new Error("not an object");
-      payload = parsed as Record<string, unknown>;
-    } catch {
-      return sendError(res, 400, 20001, "Request body must be a JSON object");
+    if (assistantRoute?.[2] === "Feedbacks") {
+      return req.method === "GET" ? listFeedbacks(res, url) : createFeedback(req, res);
     }
+    return sendMessage(req, res);
+  }
+
+  async function sendMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const payload = await readJsonObject(req);
+    if (payload === null) return sendError(res, 400, 20001, "Request body must be a JSON object");
     const { identity, body } = payload;
     if (typeof identity !== "string" || !/^[a-z_]+:.+$/.test(identity)) {
       return sendError(res, 400, 20001, "Invalid parameter: identity must be type:value");
@@ -100,12 +132,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const sessionId =
       typeof payload.session_id === "string" && payload.session_id ? payload.session_id : identity;
 
-    const history = remember(sessionId, body);
-    const request: SimulatorRequest = { identity, body, sessionId, history: history.slice(0, -1) };
+    const request: SimulatorRequest = { identity, body, sessionId, history: records.history(sessionId) };
     received.push(request);
     const scripted = script(request) ?? { kind: "answer", body: normalAnswer(request) };
     // Twilio never processes a request it answers 429: the session does not remember it.
-    if (scripted.kind === "rate_limited") history.pop();
+    if (scripted.kind !== "rate_limited") records.addMessage(sessionId, identity, "user", body);
     if (scripted.kind === "hang") {
       hanging.add(res);
       res.on("close", () => hanging.delete(res));
@@ -113,14 +144,46 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const delay = (scripted.kind === "answer" ? scripted.delayMs : undefined) ?? latencyMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (scripted.kind === "answer") records.addMessage(sessionId, identity, "assistant", scripted.body);
     answer(res, scripted, sessionId);
   }
 
-  function remember(sessionId: string, body: string): string[] {
-    const history = sessions.get(sessionId) ?? [];
-    history.push(body);
-    sessions.set(sessionId, history);
-    return history;
+  async function createFeedback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const payload = await readJsonObject(req);
+    if (payload === null) return sendError(res, 400, 20001, "Request body must be a JSON object");
+    const { session_id: sessionId, message_id: messageId, score, text } = payload;
+    if (typeof sessionId !== "string" || sessionId === "")
+      return sendError(res, 400, 20001, "Missing required parameter session_id");
+    if (messageId !== undefined && (typeof messageId !== "string" || !/^aia_msg_.+$/.test(messageId))) {
+      return sendError(res, 400, 20001, "Invalid parameter message_id: must match ^aia_msg_.+$");
+    }
+    // The spec marks score optional but gives no default; a feedback without one says nothing, and
+    // the bridge always sends one, so the simulator insists rather than invent a value.
+    if (typeof score !== "number" || !(score >= 0 && score <= 1)) {
+      return sendError(res, 400, 20001, "Invalid parameter score: a number from 0 to 1 is required");
+    }
+    if (text !== undefined && typeof text !== "string")
+      return sendError(res, 400, 20001, "Invalid parameter text: must be a string");
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const feedback = records.addFeedback({ sessionId, messageId: messageId ?? "", score, text: text ?? "" });
+    sendJson(res, 201, feedback);
+  }
+
+  async function listFeedbacks(res: ServerResponse, url: URL): Promise<void> {
+    const paging = readPaging(url.searchParams);
+    if (typeof paging === "string") return sendError(res, 400, 20001, paging);
+    const { items, meta } = pageOf(records.feedbacks, paging, `${baseUrl}${url.pathname}`, "feedbacks");
+    sendJson(res, 200, { feedbacks: items, meta });
+  }
+
+  async function listMessages(res: ServerResponse, sessionId: string, url: URL): Promise<void> {
+    const paging = readPaging(url.searchParams);
+    if (typeof paging === "string") return sendError(res, 400, 20001, paging);
+    const messages = records.messages(sessionId);
+    if (!messages)
+      return sendError(res, 404, 20404, `The requested resource /Sessions/${sessionId} was not found`);
+    const { items, meta } = pageOf(messages, paging, `${baseUrl}${url.pathname}`, "messages");
+    sendJson(res, 200, { messages: items, meta });
   }
 
   function answer(
@@ -128,13 +191,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     scripted: Exclude<Scripted, { kind: "hang" }>,
     sessionId: string,
   ): void {
-    const base = {
-      session_id: sessionId,
-      account_sid: options.accountSid,
-      flagged: false,
-      aborted: false,
-      error: null,
-    };
+    // No `error` field unless there is an error: the spec's `error` is a string, not nullable.
+    const base = { session_id: sessionId, account_sid: options.accountSid, flagged: false, aborted: false };
     if (scripted.kind === "answer") {
       sendJson(res, 200, {
         ...base,
@@ -161,12 +219,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  baseUrl = `http://${host}:${address.port}`;
   return {
-    url: `http://${host}:${address.port}`,
+    url: baseUrl,
     accountSid: options.accountSid,
+    username,
     authToken: options.authToken,
     assistantId: options.assistantId,
     received,
+    feedbacks: records.feedbacks,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();
@@ -174,6 +235,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body as a JSON object, or null when it is not one. */
+async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  try {
+    const parsed: unknown = JSON.parse(await readBody(req));
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

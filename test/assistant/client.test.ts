@@ -233,3 +233,21 @@ async function closedPort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
+
+describe("Twilio assistant client: feedback", () => {
+  it("posts session_id, score and text to the assistant's Feedbacks and returns the new id", async () => {
+    const client = await clientFor();
+    const { id } = await client.sendFeedback({ sessionId: REQUEST.sessionId, score: 0, text: "off topic" });
+    expect(id).toMatch(/^aia_fdbk_/);
+    expect(simulator?.feedbacks).toMatchObject([
+      { id, session_id: REQUEST.sessionId, score: 0, text: "off topic", message_id: "" },
+    ]);
+  });
+
+  it("types a refused feedback as an API error with Twilio's code", async () => {
+    const client = await clientFor();
+    const error = await rejection(client.sendFeedback({ sessionId: "", score: 1 }));
+    expect(error).toBeInstanceOf(AssistantApiError);
+    expect(error).toMatchObject({ status: 400, code: 20001 });
+  });
+});

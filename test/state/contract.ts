@@ -45,7 +45,12 @@ async function timedWait(store: BridgeStore, timeoutMs: number, signal = new Abo
   return performance.now() - started;
 }
 
-const reply: Reply = { kind: "answer", text: "**the** answer", requestId: "req-x" };
+const reply: Reply = {
+  kind: "answer",
+  text: "**the** answer",
+  requestId: "req-x",
+  feedback: { sessionId: "slack__T/C/1", answerId: "req-x" },
+};
 
 /**
  * The behaviour every BridgeStore must have, run against each implementation. `makeStore` gives a

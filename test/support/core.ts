@@ -4,6 +4,7 @@ import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
+import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
 import {
   type RunningSimulator,
   type SimulatorOptions,
@@ -37,6 +38,8 @@ export interface CoreOptions {
   maxInputChars?: number;
   /** @default a new MemoryStore */
   store?: BridgeStore;
+  /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
+  feedback?: boolean;
 }
 
 export interface TestCore {
@@ -46,6 +49,8 @@ export interface TestCore {
   adapters: Map<Platform, Pick<Adapter, "portFor">>;
   /** Submits a message whose replies go to `port` (tests without an adapter). */
   submit(message: ChatMessage, port: ThreadPort): Promise<SubmitResult>;
+  /** Records votes at the simulator through the store and the bridge's queue; null unless `feedback`. */
+  recorder: FeedbackRecorder | null;
   simulator: RunningSimulator;
   metrics: Metrics;
   logger: Logger;
@@ -95,6 +100,7 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     },
     logger,
     metrics,
+    feedback: options.feedback ?? false,
   });
   bridge.start();
   return {
@@ -102,6 +108,15 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     store,
     adapters,
     submit: (message, port) => bridge.submit(router.route(message, port)),
+    recorder: options.feedback
+      ? new FeedbackRecorder({
+          client,
+          store,
+          schedule: (task) => bridge.behindQuestions(task),
+          logger,
+          metrics,
+        })
+      : null,
     simulator,
     metrics,
     logger,

@@ -150,7 +150,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
         commandGuilds: null,
         ...options.config,
       },
-      { sink: core.bridge, memory, logger: options.logger ?? core.logger },
+      { sink: core.bridge, memory, logger: options.logger ?? core.logger, feedback: core.recorder },
       options.adapter,
     );
   let adapter = newAdapter();

@@ -162,6 +162,23 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
       );
       return { status: 200, body: history.slice(0, limit) };
     }
+    match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    if (match && method === "POST") return { status: 204 };
+    match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path);
+    if (match && (method === "PATCH" || method === "POST")) {
+      // An interaction's reply or follow-up: a message of the bot's, as Discord returns it.
+      return {
+        status: 200,
+        body: messagePayload({
+          id: snowflake(),
+          channel_id: "0",
+          content: typeof call.body?.content === "string" ? call.body.content : "",
+          author: BOT_USER,
+          components: call.body?.components ?? [],
+          flags: call.body?.flags ?? 0,
+        }),
+      };
+    }
     match = /^\/channels\/(\d+)\/typing$/.exec(path);
     if (match && method === "POST") return { status: 204 };
     match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);
@@ -218,7 +235,9 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
     match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
     if (match && method === "POST") {
       const record = double.interactions.get(match[2] ?? "");
-      if (!record || record.id !== match[1]) return notFound(10062, "Unknown interaction");
+      // Not a command this double dispatched (a button click): the plain answer below serves it.
+      if (!record) return undefined;
+      if (record.id !== match[1]) return notFound(10062, "Unknown interaction");
       record.callbacks.push(call.body ?? {});
       if (record.callbacks.length > 1) {
         return { status: 400, body: { code: 40060, message: "Interaction has already been acknowledged." } };
@@ -237,8 +256,8 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
     match = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/(?:@|%40)original)?$/.exec(path);
     if (match) {
       const record = double.interactions.get(match[2] ?? "");
-      if (!record || record.expired)
-        return { status: 401, body: { code: 50027, message: "Invalid Webhook Token" } };
+      if (!record) return undefined;
+      if (record.expired) return { status: 401, body: { code: 50027, message: "Invalid Webhook Token" } };
       const original = record.original;
       if (match[3]) {
         if (!original) return notFound(10008, "Unknown Message");

@@ -1,7 +1,7 @@
 import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { Metrics } from "../../src/metrics.js";
-import { Bridge } from "../../src/pipeline/bridge.js";
+import { Bridge, type BridgeOptions } from "../../src/pipeline/bridge.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
 import type { ChatMessage, ThreadPort } from "../../src/types.js";
 import { memoryLogger } from "./core.js";
@@ -45,7 +45,11 @@ export const QUEUE: QueueConfig = {
 };
 
 /** A started Bridge over a FakeAssistant and a MemoryStore, silent logs, fresh metrics. */
-export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 4000) {
+export function fakeBridge(
+  queue: Partial<QueueConfig> = {},
+  maxInputChars = 4000,
+  extra: Pick<BridgeOptions, "feedback"> = {},
+) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
   const { logger, lines } = memoryLogger("debug");
@@ -62,6 +66,7 @@ export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 400
     logger,
     metrics,
     random: () => 0.5,
+    ...extra,
   });
   bridge.start();
   /** Submits `message` with its replies going to `port`. */

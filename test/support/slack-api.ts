@@ -135,6 +135,12 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
           },
         };
       }
+      case "chat.postEphemeral":
+        if (!args.channel || !args.user || !args.text) return { ok: false, error: "invalid_arguments" };
+        return { ok: true, message_ts: `${1_800_000_000 + ++counter}.000200` };
+      case "views.open":
+        if (!args.trigger_id || !args.view) return { ok: false, error: "invalid_arguments" };
+        return { ok: true, view: { ...(JSON.parse(args.view) as object), id: `V${++counter}` } };
       case "reactions.add":
       case "reactions.remove":
         return { ok: true };

@@ -117,6 +117,27 @@ export interface SignedPostOptions {
   retryReason?: string;
 }
 
+/** POSTs an interactivity payload the way Slack does: form-encoded `payload=<json>`, signed. */
+export async function postSignedForm(
+  url: string,
+  payload: unknown,
+  secret: string,
+): Promise<{ status: number; text: string }> {
+  const raw = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${raw}`).digest("hex")}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": signature,
+    },
+    body: raw,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
 /** POSTs a body the way Slack does: JSON, signed with `v0=HMAC_SHA256(secret, "v0:ts:body")`. */
 export async function postSigned(
   url: string,

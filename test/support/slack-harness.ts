@@ -92,7 +92,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   };
   const adapter = createSlackAdapter(
     config,
-    { sink, memory: core.store, logger: core.logger },
+    { sink, memory: core.store, logger: core.logger, feedback: core.recorder },
     {
       ...(options.indicatorDelayMs === undefined
         ? {}

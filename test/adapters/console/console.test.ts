@@ -58,7 +58,7 @@ async function open(
       onLeaveNow: () => hooks.leftNow++,
       ...(options.thinkingDelayMs === undefined ? {} : { thinkingDelayMs: options.thinkingDelayMs }),
     },
-    { sink, memory: core?.store ?? new MemoryStore(), logger: memoryLogger().logger },
+    { sink, memory: core?.store ?? new MemoryStore(), logger: memoryLogger().logger, feedback: null },
   );
   core?.adapters.set("console", adapter);
   await adapter.start();

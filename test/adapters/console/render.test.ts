@@ -4,7 +4,12 @@ import { visibleLength, wrapLine } from "../../../adapters/console/wrap.js";
 import { FLAGGED_WARNING } from "../../../src/notices.js";
 import { SAMPLE_MARKDOWN } from "../../../src/simulator/server.js";
 
-const reply = (kind: "answer" | "flagged" | "busy", text: string) => ({ kind, text, requestId: "r" });
+const reply = (kind: "answer" | "flagged" | "busy", text: string) => ({
+  kind,
+  text,
+  requestId: "r",
+  feedback: null,
+});
 
 describe("terminal rendering", () => {
   it("shows plain text as it is when the output is not a terminal", () => {

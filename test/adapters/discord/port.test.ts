@@ -1,8 +1,20 @@
 import type { REST } from "discord.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DiscordPort } from "../../../adapters/discord/port.js";
+import { feedbackRow } from "../../../adapters/discord/replies.js";
 import { KeyedSerial } from "../../../adapters/discord/serial.js";
+import type { FeedbackClient } from "../../../src/assistant/types.js";
+import { Metrics } from "../../../src/metrics.js";
+import { encodeRef } from "../../../src/pipeline/feedback.js";
 import { memoryLogger } from "../../support/core.js";
+import { testRecorder } from "../../support/feedback.js";
+
+/** The port only packs payloads; no feedback is sent in these tests. */
+class UnusedFeedbackClient implements FeedbackClient {
+  async sendFeedback(): Promise<{ id: string | null }> {
+    throw new Error("not used by the port");
+  }
+}
 
 /** A REST client that only records what it was asked to post. */
 function fakeRest(fail: (route: string) => boolean = () => false) {
@@ -30,7 +42,7 @@ describe("DiscordPort", () => {
     const loops = new Set<NodeJS.Timeout>();
     const port = new DiscordPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: loops },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: loops, feedback: null },
     );
     const stop = port.startWorking();
     expect(posts.map((p) => p.route)).toEqual(["/channels/C/typing"]);
@@ -52,7 +64,7 @@ describe("DiscordPort", () => {
     const { logger } = memoryLogger();
     const port = new DiscordPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
-      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set() },
+      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
     const stop = port.startWorking();
     await vi.advanceTimersByTimeAsync(8000);
@@ -64,14 +76,37 @@ describe("DiscordPort", () => {
     const { rest, posts } = fakeRest();
     const port = new DiscordPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
-    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1" });
+    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1", feedback: null });
     expect(posts.length).toBeGreaterThan(1);
     const bodies = posts.map((p) => p.body as Record<string, unknown>);
     expect(bodies[0]?.message_reference).toEqual({ message_id: "Q", fail_if_not_exists: false });
     expect(bodies.slice(1).every((b) => b.message_reference === undefined)).toBe(true);
     expect(new Set(bodies.map((b) => b.nonce)).size).toBe(bodies.length);
+  });
+
+  it("puts the feedback row on the last part of an answer only, and posts without it when the store is down", async () => {
+    const { rest, posts } = fakeRest();
+    const { logger, lines } = memoryLogger();
+    const { recorder, store } = testRecorder(new UnusedFeedbackClient(), logger, new Metrics());
+    const port = new DiscordPort(
+      { channelId: "C", replyTo: "Q", questionId: "Q" },
+      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: recorder },
+    );
+    const feedback = { answerId: "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", sessionId: "discord__dm/1500/1600" };
+    await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: feedback.answerId, feedback });
+    const bodies = posts.map((p) => p.body as Record<string, unknown>);
+    expect(bodies.slice(0, -1).every((b) => b.components === undefined)).toBe(true);
+    expect(bodies.at(-1)?.components).toEqual([feedbackRow(encodeRef(feedback))]);
+
+    posts.length = 0;
+    store.down = true;
+    const long = { ...feedback, sessionId: "x".repeat(100) };
+    await port.post({ kind: "answer", text: "hi", requestId: feedback.answerId, feedback: long });
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body).not.toHaveProperty("components");
+    expect(lines.join("")).toContain("answer posted without feedback buttons");
   });
 
   it("derives nonces from the question, so two processes answering it (a rolling restart) post once", async () => {
@@ -81,17 +116,20 @@ describe("DiscordPort", () => {
       logger: memoryLogger().logger,
       typingIntervalMs: 8000,
       typingLoops: new Set<NodeJS.Timeout>(),
+      feedback: null,
     };
     const target = { channelId: "C", replyTo: "Q", questionId: "Q" };
     await new DiscordPort(target, { ...options, rest: first.rest }).post({
       kind: "answer",
       text: "hi",
       requestId: "process-1",
+      feedback: null,
     });
     await new DiscordPort(target, { ...options, rest: second.rest }).post({
       kind: "answer",
       text: "hi",
       requestId: "process-2",
+      feedback: null,
     });
     const nonce = (posts: Array<{ body: unknown }>) =>
       (posts[0]?.body as { nonce?: string } | undefined)?.nonce;
@@ -121,10 +159,10 @@ describe("DiscordPort and a typing request still on its way", () => {
     } as unknown as REST;
     const port = new DiscordPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set() },
+      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
     const stop = port.startWorking();
-    const posted = port.post({ kind: "answer", text: "done", requestId: "r" });
+    const posted = port.post({ kind: "answer", text: "done", requestId: "r", feedback: null });
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual(["typing sent"]);
     finishTyping();

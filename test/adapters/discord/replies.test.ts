@@ -6,19 +6,19 @@ const requestId = "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
 
 describe("renderReply", () => {
   it("shows an answer's Markdown as it is", () => {
-    expect(renderReply({ kind: "answer", text: "**Yes**, see `x`.", requestId })).toEqual([
+    expect(renderReply({ kind: "answer", text: "**Yes**, see `x`.", requestId, feedback: null })).toEqual([
       "**Yes**, see `x`.",
     ]);
   });
 
   it("opens a flagged answer with the warning line, in the same message", () => {
-    const [first, ...rest] = renderReply({ kind: "flagged", text: "The answer.", requestId });
+    const [first, ...rest] = renderReply({ kind: "flagged", text: "The answer.", requestId, feedback: null });
     expect(first).toBe(`${FLAGGED_WARNING}\n\nThe answer.`);
     expect(rest).toEqual([]);
   });
 
   it("keeps the warning in the first message of a long flagged answer", () => {
-    const parts = renderReply({ kind: "flagged", text: "word ".repeat(1000), requestId });
+    const parts = renderReply({ kind: "flagged", text: "word ".repeat(1000), requestId, feedback: null });
     expect(parts.length).toBeGreaterThan(1);
     expect(parts[0]?.startsWith(FLAGGED_WARNING)).toBe(true);
     expect(parts.slice(1).some((p) => p.includes(FLAGGED_WARNING))).toBe(false);
@@ -26,8 +26,10 @@ describe("renderReply", () => {
 
   it("shows notices as they are", () => {
     const text = notices.failure(requestId);
-    expect(renderReply({ kind: "failure", text, requestId })).toEqual([text]);
-    expect(renderReply({ kind: "busy", text: notices.busy(), requestId })).toEqual([notices.busy()]);
+    expect(renderReply({ kind: "failure", text, requestId, feedback: null })).toEqual([text]);
+    expect(renderReply({ kind: "busy", text: notices.busy(), requestId, feedback: null })).toEqual([
+      notices.busy(),
+    ]);
   });
 });
 

@@ -54,3 +54,9 @@ test("the manifest declares the agent messaging experience, not the retired assi
   expect(manifest).toMatch(/^ {2}agent_view:\n {4}agent_description: \S.+$/m);
   expect(manifest).not.toMatch(/^\s*assistant_view:/m);
 });
+
+test("the manifest turns interactivity on, at the events URL, for the feedback buttons", () => {
+  expect(manifest).toMatch(
+    /interactivity:\n(?:\s*#.*\n)*\s*is_enabled: true\n\s*request_url: https:\/\/.+\/slack\/events/,
+  );
+});
