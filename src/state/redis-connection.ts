@@ -7,7 +7,7 @@ export interface RedisConnectionOptions {
   /** redis:// or rediss:// (TLS), with user and password when the server needs them. */
   url: string;
   logger: Logger;
-  /** Every command rejects after this long, so intake can answer 503 instead of hanging. @default 2000 */
+  /** Every store call rejects after this long, so intake can answer 503 instead of hanging. @default 2000 */
   commandTimeoutMs?: number;
   /** How long the first connection may take before start-up fails. @default 10000 */
   connectTimeoutMs?: number;
@@ -98,6 +98,23 @@ async function connectWithin(client: RedisClient, ms: number, describe: () => st
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Raised when Redis took longer than the command timeout (the command may still have run). */
+export class RedisTimeoutError extends Error {
+  override name = "RedisTimeoutError";
+}
+
+/**
+ * Rejects when `work` takes longer than `ms`. node-redis times out only commands not yet written,
+ * and a Redis that stalls (CLIENT PAUSE, a long script, a half-open connection) answers none.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisTimeoutError(`redis: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Null while the client answers, else why not, naming Redis (for /readyz). */

@@ -7,6 +7,8 @@ import {
   openRedisClient,
   type RedisClient,
   type RedisConnectionOptions,
+  RedisTimeoutError,
+  withDeadline,
 } from "./redis-connection.js";
 import { loadScripts, runScript, type ScriptName } from "./scripts.js";
 import type {
@@ -39,7 +41,8 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
   try {
     const subscriber = await openRedisClient(options, "wake-ups");
     await loadScripts(client);
-    return new RedisStore(client, subscriber, new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX));
+    const keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? 2000);
   } catch (error) {
     await closeClient(client);
     throw error;
@@ -57,18 +60,22 @@ export class RedisStore implements BridgeStore {
   readonly #client: RedisClient;
   readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
+  readonly #timeoutMs: number;
   readonly #waiters = new Set<Waiter>();
   /** Channels subscribed (or being subscribed), by platform. */
   readonly #subscriptions = new Map<Platform, Promise<void>>();
   /** Makes window members unique over replicas: this store's id, then a counter. */
   readonly #startPrefix = randomUUID().slice(0, 8);
   #startCount = 0;
+  /** Set while the last call timed out: Redis is connected but not answering in time. */
+  #slow: string | null = null;
 
   /** Use `connectRedisStore`; this takes two connected clients of one Redis. */
-  constructor(client: RedisClient, subscriber: RedisClient, keys: RedisKeys) {
+  constructor(client: RedisClient, subscriber: RedisClient, keys: RedisKeys, timeoutMs: number) {
     this.#client = client;
     this.#subscriber = subscriber;
     this.#keys = keys;
+    this.#timeoutMs = timeoutMs;
   }
 
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
@@ -92,15 +99,17 @@ export class RedisStore implements BridgeStore {
   }
 
   async once(key: string, ttlMs: number): Promise<boolean> {
-    const set = await this.#client.set(this.#keys.seen(key), "1", {
-      condition: "NX",
-      expiration: { type: "PX", value: ttlMs },
-    });
+    const set = await this.#within(
+      this.#client.set(this.#keys.seen(key), "1", {
+        condition: "NX",
+        expiration: { type: "PX", value: ttlMs },
+      }),
+    );
     return set !== null;
   }
 
   async forget(key: string): Promise<void> {
-    await this.#client.del(this.#keys.seen(key));
+    await this.#within(this.#client.del(this.#keys.seen(key)));
   }
 
   async claim(platforms: readonly Platform[], leaseMs: number): Promise<Claim | null> {
@@ -135,7 +144,9 @@ export class RedisStore implements BridgeStore {
     try {
       // Listening first, then looking: work that arrives in between rings a bell we hear.
       await Promise.all(platforms.map((p) => this.#subscribe(p)));
-      const lengths = await Promise.all(platforms.map((p) => this.#client.lLen(this.#keys.ready(p))));
+      const lengths = await this.#within(
+        Promise.all(platforms.map((p) => this.#client.lLen(this.#keys.ready(p)))),
+      );
       if (lengths.some((n) => n > 0)) wake();
     } catch {
       // Redis is unreachable: wait out the timeout; the caller's next claim reports the failure.
@@ -198,20 +209,22 @@ export class RedisStore implements BridgeStore {
   }
 
   async depth(): Promise<number> {
-    return Number((await this.#client.hGet(this.#keys.pending, "all")) ?? 0);
+    return Number((await this.#within(this.#client.hGet(this.#keys.pending, "all"))) ?? 0);
   }
 
   async remember(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: ttlMs } });
+    await this.#within(
+      this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: ttlMs } }),
+    );
   }
 
   async recall(key: string): Promise<string | null> {
-    const value = await this.#client.get(this.#keys.value(key));
+    const value = await this.#within(this.#client.get(this.#keys.value(key)));
     return value === null ? null : String(value);
   }
 
   notReadyReason(): string | null {
-    return clientNotReadyReason(this.#client);
+    return clientNotReadyReason(this.#client) ?? this.#slow;
   }
 
   async close(): Promise<void> {
@@ -220,7 +233,18 @@ export class RedisStore implements BridgeStore {
   }
 
   #run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
-    return runScript(this.#client, name, keys, args);
+    return this.#within(runScript(this.#client, name, keys, args));
+  }
+
+  async #within<T>(work: Promise<T>): Promise<T> {
+    try {
+      const result = await withDeadline(work, this.#timeoutMs);
+      this.#slow = null;
+      return result;
+    } catch (error) {
+      if (error instanceof RedisTimeoutError) this.#slow = error.message;
+      throw error;
+    }
   }
 
   async #recordPhase(lease: Lease, phase: Phase, reply: string): Promise<boolean> {
