@@ -121,3 +121,30 @@ describe("RedisStore when Redis fails", () => {
     await failed.catch((error: Error) => expect(error.message).not.toContain(PASSWORD));
   });
 });
+
+describe("RedisStore across a Redis restart", () => {
+  it("keeps queued work when Redis persists it (AOF), reconnecting on its own", async () => {
+    const redis = await startPrivateRedis({ persistent: true });
+    const store = await connectRedisStore({
+      url: redis.url,
+      prefix: "{restart}:",
+      logger: memoryLogger("silent").logger,
+    });
+    try {
+      const [first, second] = [entry("kept"), entry("kept")];
+      await store.accept(first, LIMITS);
+      await store.accept(second, LIMITS);
+      const claim = await store.claim(["slack"], 30_000);
+      if (claim === null) throw new Error("nothing claimed");
+      expect(await store.markStarted(claim.lease)).toBe(true);
+      await redis.restart(200, "SIGKILL");
+      await until(() => store.notReadyReason() === null, 15_000);
+      expect(await store.depth()).toBe(2);
+      // The lease survived too: its holder finishes, and the next message follows in order.
+      expect(await store.complete(claim.lease, 30_000)).toMatchObject({ entry: second, phase: "queued" });
+    } finally {
+      await store.close();
+      await redis.close();
+    }
+  });
+});
