@@ -126,8 +126,8 @@ export class RedisStore implements BridgeStore {
     return { lease: { sessionId, token }, head: toHead(entry, phase, reply) };
   }
 
-  async waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
+  waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     let wake = () => {};
     const woken = new Promise<void>((resolve) => {
       const timer = setTimeout(() => wake(), timeoutMs);
@@ -141,17 +141,22 @@ export class RedisStore implements BridgeStore {
       signal.addEventListener("abort", wake, { once: true });
       this.#waiters.add(waiter);
     });
+    // Not awaited: a slow or unreachable Redis must not hold the wait past its timeout.
+    void this.#wakeIfReady(platforms, wake);
+    return woken;
+  }
+
+  /** Listens first, then looks: work that arrives in between rings a bell we hear. */
+  async #wakeIfReady(platforms: readonly Platform[], wake: () => void): Promise<void> {
     try {
-      // Listening first, then looking: work that arrives in between rings a bell we hear.
       await Promise.all(platforms.map((p) => this.#subscribe(p)));
       const lengths = await this.#within(
         Promise.all(platforms.map((p) => this.#client.lLen(this.#keys.ready(p)))),
       );
       if (lengths.some((n) => n > 0)) wake();
     } catch {
-      // Redis is unreachable: wait out the timeout; the caller's next claim reports the failure.
+      // Redis is unreachable: the wait runs to its timeout; the caller's next claim reports the failure.
     }
-    return woken;
   }
 
   async renew(lease: Lease, leaseMs: number): Promise<boolean> {
