@@ -85,7 +85,7 @@ export class RedisStore implements BridgeStore {
       "accept",
       [k.seen(entry.key), k.pending, k.queue(sessionId), k.ready(message.platform)],
       [
-        limits.dedupeTtlMs,
+        whole(limits.dedupeTtlMs),
         limits.maxPending,
         limits.maxPendingPerUser,
         userKey,
@@ -102,7 +102,7 @@ export class RedisStore implements BridgeStore {
     const set = await this.#within(
       this.#client.set(this.#keys.seen(key), "1", {
         condition: "NX",
-        expiration: { type: "PX", value: ttlMs },
+        expiration: { type: "PX", value: whole(ttlMs) },
       }),
     );
     return set !== null;
@@ -119,7 +119,7 @@ export class RedisStore implements BridgeStore {
     const found = await this.#run(
       "claim",
       [k.leases, ...platforms.map((p) => k.ready(p))],
-      [k.prefix, leaseMs, token, ...platforms],
+      [k.prefix, whole(leaseMs), token, ...platforms],
     );
     if (found === null) return null;
     const [sessionId = "", entry = "", phase = "", reply = ""] = strings(found, 4, "claim");
@@ -163,7 +163,11 @@ export class RedisStore implements BridgeStore {
     const { sessionId, token } = lease;
     const k = this.#keys;
     return (
-      (await this.#run("renew-lease", [k.session(sessionId), k.leases], [token, sessionId, leaseMs])) === 1
+      (await this.#run(
+        "renew-lease",
+        [k.session(sessionId), k.leases],
+        [token, sessionId, whole(leaseMs)],
+      )) === 1
     );
   }
 
@@ -181,7 +185,7 @@ export class RedisStore implements BridgeStore {
     const result = await this.#run(
       "complete",
       [k.session(sessionId), k.queue(sessionId), k.leases, k.pending],
-      [token, sessionId, leaseMs],
+      [token, sessionId, whole(leaseMs)],
     );
     const [outcome, next] = strings(result, 1, "complete");
     if (outcome === "lost") return "lost";
@@ -205,12 +209,11 @@ export class RedisStore implements BridgeStore {
   async acquireStart(limit: number, windowMs: number): Promise<number> {
     const member = `${this.#startPrefix}:${(this.#startCount++).toString(36)}`;
     const k = this.#keys;
-    return Number(await this.#run("acquire-start", [k.starts, k.pause], [limit, windowMs, member]));
+    return Number(await this.#run("acquire-start", [k.starts, k.pause], [limit, whole(windowMs), member]));
   }
 
   async pauseStarts(ms: number): Promise<void> {
-    const whole = Math.ceil(ms);
-    if (whole > 0) await this.#run("pause-starts", [this.#keys.pause], [whole]);
+    if (ms > 0) await this.#run("pause-starts", [this.#keys.pause], [whole(ms)]);
   }
 
   async depth(): Promise<number> {
@@ -219,7 +222,7 @@ export class RedisStore implements BridgeStore {
 
   async remember(key: string, value: string, ttlMs: number): Promise<void> {
     await this.#within(
-      this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: ttlMs } }),
+      this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: whole(ttlMs) } }),
     );
   }
 
@@ -271,6 +274,11 @@ export class RedisStore implements BridgeStore {
   #ring(platform: Platform): void {
     for (const waiter of this.#waiters) if (waiter.platforms.includes(platform)) waiter.wake();
   }
+}
+
+/** Redis takes whole milliseconds (PX, PEXPIRE); rounding up never shortens a TTL or lease. */
+function whole(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
 }
 
 /** The first `min` (or more) items of a script's array answer, as strings. */

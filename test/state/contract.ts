@@ -375,6 +375,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
       });
     });
 
+    it("takes times in fractional milliseconds (performance.now arithmetic)", async () => {
+      const store = await fresh();
+      expect(await store.accept(entry(), { ...LIMITS, dedupeTtlMs: 60_000.5 })).toBe("queued");
+      expect(await store.once("fraction", 1000.25)).toBe(true);
+      const claim = await mustClaim(store, 30_000.7);
+      expect(await store.renew(claim.lease, 29_999.1)).toBe(true);
+      expect(await store.complete(claim.lease, 30_000.3)).toBeNull();
+      expect(await store.acquireStart(3, 250.5)).toBe(0);
+      await store.pauseStarts(10.2);
+      await store.remember("fraction", "v", 1000.9);
+      expect(await store.recall("fraction")).toBe("v");
+    });
+
     it("answers ready while it works", async () => {
       const store = await fresh();
       await store.depth();
