@@ -13,6 +13,9 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
 }
 
+/** Store calls reject after this long by default (intake then answers 503). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
 /** Reconnection back-off: doubling from 50 ms, capped at 5 s, with jitter so replicas spread out. */
 export function reconnectDelayMs(retries: number, random: () => number = Math.random): number {
   return Math.min(50 * 2 ** retries, 5000) + Math.floor(random() * 100);
@@ -39,7 +42,7 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 export async function openRedisClient(options: RedisConnectionOptions, role: string): Promise<RedisClient> {
   const endpoint = redisEndpoint(options.url);
   const log = options.logger.child({ redis: endpoint, connection: role });
-  const client = newClient(options.url, options.commandTimeoutMs ?? 2000);
+  const client = newClient(options.url, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   let lastError: unknown = null;
   let lastLogged = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
@@ -76,7 +79,8 @@ function newClient(url: string, commandTimeoutMs: number) {
       reconnectStrategy: (retries) => reconnectDelayMs(retries),
     },
     disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
+    // 0: no AbortSignal.timeout per command (costly, and blind to written commands); CallDeadlines instead.
+    commandOptions: { timeout: 0 },
   });
 }
 
@@ -105,16 +109,57 @@ export class RedisTimeoutError extends Error {
   override name = "RedisTimeoutError";
 }
 
+/** How often `CallDeadlines` looks for late calls: a call rejects at most this long after its deadline. */
+const SWEEP_MS = 100;
+
 /**
- * Rejects when `work` takes longer than `ms`. node-redis times out only commands not yet written,
- * and a Redis that stalls (CLIENT PAUSE, a long script, a half-open connection) answers none.
+ * Rejects calls that take longer than `ms`. node-redis times out only commands not yet written, and
+ * a Redis that stalls (CLIENT PAUSE, a long script, a half-open connection) answers none. One timer
+ * serves every call: all share one timeout, so they expire in the order they started. (A timer or an
+ * AbortSignal per call cost several times the CPU of the call itself.)
  */
-export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeoutError(`redis: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+export class CallDeadlines {
+  readonly #pending = new Map<number, { expires: number; reject: (error: Error) => void }>();
+  readonly #ms: number;
+  #nextId = 0;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    if (!(ms > 0)) throw new RangeError(`the command timeout must be positive, got ${ms}`);
+    this.#ms = ms;
+  }
+
+  /** `work`, or a RedisTimeoutError once it is late. */
+  watch<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { expires: performance.now() + this.#ms, reject });
+      this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+      work.then(
+        (value) => {
+          this.#pending.delete(id);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(id);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, call] of this.#pending) {
+      if (call.expires > now) break;
+      this.#pending.delete(id);
+      call.reject(new RedisTimeoutError(`redis: no answer within ${this.#ms} ms`));
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
 }
 
 /** Null while the client answers, else why not, naming Redis (for /readyz). */

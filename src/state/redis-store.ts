@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { Platform, Reply } from "../types.js";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./keys.js";
 import {
+  CallDeadlines,
   clientNotReadyReason,
   closeClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   openRedisClient,
   type RedisClient,
   type RedisConnectionOptions,
   RedisTimeoutError,
-  withDeadline,
 } from "./redis-connection.js";
 import { loadScripts, runScript, type ScriptName } from "./scripts.js";
 import type {
@@ -42,7 +43,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     const subscriber = await openRedisClient(options, "wake-ups");
     await loadScripts(client);
     const keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
-    return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? 2000);
+    return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   } catch (error) {
     await closeClient(client);
     throw error;
@@ -60,7 +61,7 @@ export class RedisStore implements BridgeStore {
   readonly #client: RedisClient;
   readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
-  readonly #timeoutMs: number;
+  readonly #deadlines: CallDeadlines;
   readonly #waiters = new Set<Waiter>();
   /** Channels subscribed (or being subscribed), by platform. */
   readonly #subscriptions = new Map<Platform, Promise<void>>();
@@ -75,7 +76,7 @@ export class RedisStore implements BridgeStore {
     this.#client = client;
     this.#subscriber = subscriber;
     this.#keys = keys;
-    this.#timeoutMs = timeoutMs;
+    this.#deadlines = new CallDeadlines(timeoutMs);
   }
 
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
@@ -246,7 +247,7 @@ export class RedisStore implements BridgeStore {
 
   async #within<T>(work: Promise<T>): Promise<T> {
     try {
-      const result = await withDeadline(work, this.#timeoutMs);
+      const result = await this.#deadlines.watch(work);
       this.#slow = null;
       return result;
     } catch (error) {
