@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Platform, Reply } from "../types.js";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./keys.js";
+import { DEFAULT_REDIS_PREFIX, hasHashTag, RedisKeys } from "./keys.js";
 import {
   CallDeadlines,
   clientNotReadyReason,
@@ -38,14 +38,20 @@ interface Waiter {
 
 /** Connects both connections (commands, and the Pub/Sub one that wakes idle workers). */
 export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  const keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+  if (!hasHashTag(keys.prefix)) {
+    throw new RangeError(
+      `the Redis key prefix must begin with a hash tag such as {bridge}:, got "${keys.prefix}"`,
+    );
+  }
   const client = await openRedisClient(options, "commands");
+  let subscriber: RedisClient | null = null;
   try {
-    const subscriber = await openRedisClient(options, "wake-ups");
+    subscriber = await openRedisClient(options, "wake-ups");
     await loadScripts(client);
-    const keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
     return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   } catch (error) {
-    await closeClient(client);
+    await Promise.all([closeClient(client), subscriber && closeClient(subscriber)]);
     throw error;
   }
 }

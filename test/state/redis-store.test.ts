@@ -37,6 +37,10 @@ describe("RedisStore", () => {
     expect(store.shared).toBe(true);
   });
 
+  it("refuses a prefix without a hash tag (Cluster would split its keys over slots)", async () => {
+    await expect(connect("bridge:")).rejects.toThrow(/hash tag such as \{bridge\}:, got "bridge:"/);
+  });
+
   it("leaves only the dedupe keys behind once every message is answered", async () => {
     const prefix = redis.prefix();
     const store = await connect(prefix);
