@@ -1,7 +1,8 @@
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import type { Logger } from "../logger.js";
 
-export type RedisClient = ReturnType<typeof newClient>;
+/** One Redis (standalone, a primary, a managed endpoint) or a Redis Cluster: the store uses either alike. */
+export type RedisClient = ReturnType<typeof newClient> | ReturnType<typeof newCluster>;
 
 export interface RedisConnectionOptions {
   /** redis:// or rediss:// (TLS), with user and password when the server needs them. */
@@ -31,18 +32,43 @@ export function redisEndpoint(url: string): string {
   }
 }
 
-/** Logs connection errors at most every 10 s (a Redis that is down fails every reconnect). */
+/** Connection errors are logged at most this often. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * A connected node-redis client that never throws on a dropped connection: it reconnects with
  * back-off, logs errors (rate-limited, naming only host:port), and rejects commands at once while
- * disconnected instead of queueing them. `role` names the connection in logs.
+ * disconnected instead of queueing them. When the URL names a node of a Redis Cluster, the client is
+ * a Cluster client (it follows the slots). `role` names the connection in logs.
  */
 export async function openRedisClient(options: RedisConnectionOptions, role: string): Promise<RedisClient> {
   const endpoint = redisEndpoint(options.url);
   const log = options.logger.child({ redis: endpoint, connection: role });
-  const client = newClient(options.url, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const connect = async (client: RedisClient) => {
+    const lastError = logErrors(client, log);
+    await connectWithin(client, options.connectTimeoutMs ?? 10_000, () => {
+      const error = lastError();
+      return `redis: could not connect to ${endpoint}${error instanceof Error ? ` (${error.message})` : ""}`;
+    });
+    return client;
+  };
+  const single = await connect(newClient(options.url, timeoutMs));
+  let clusterInfo: string;
+  try {
+    clusterInfo = String(await new CallDeadlines(timeoutMs).watch(single.info("cluster")));
+  } catch (error) {
+    await closeClient(single);
+    throw error;
+  }
+  if (!/^cluster_enabled:1/m.test(clusterInfo)) return single;
+  await closeClient(single);
+  log.info("redis: Redis Cluster, following its slots");
+  return connect(newCluster(options.url, timeoutMs));
+}
+
+/** Logs a client's errors at most every 10 s (a Redis that is down fails every reconnect); returns the last. */
+function logErrors(client: RedisClient, log: Logger): () => unknown {
   let lastError: unknown = null;
   let lastLogged = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
@@ -63,23 +89,36 @@ export async function openRedisClient(options: RedisConnectionOptions, role: str
     if (down) log.info("redis: connected again");
     down = false;
   });
+  return () => lastError;
+}
 
-  await connectWithin(client, options.connectTimeoutMs ?? 10_000, () => {
-    const cause = lastError instanceof Error ? ` (${lastError.message})` : "";
-    return `redis: could not connect to ${endpoint}${cause}`;
-  });
-  return client;
+/** What every connection shares: reconnect with back-off, fail fast while disconnected. */
+function socketOptions(connectTimeout: number) {
+  return { connectTimeout, reconnectStrategy: (retries: number) => reconnectDelayMs(retries) };
 }
 
 function newClient(url: string, commandTimeoutMs: number) {
   return createClient({
     url,
-    socket: {
-      connectTimeout: commandTimeoutMs,
-      reconnectStrategy: (retries) => reconnectDelayMs(retries),
-    },
+    socket: socketOptions(commandTimeoutMs),
     disableOfflineQueue: true,
     // 0: no AbortSignal.timeout per command (costly, and blind to written commands); CallDeadlines instead.
+    commandOptions: { timeout: 0 },
+  });
+}
+
+/** The nodes a Cluster client discovers get their credentials and TLS from `defaults`, not the URL. */
+function newCluster(url: string, commandTimeoutMs: number) {
+  const parsed = new URL(url);
+  const socket = socketOptions(commandTimeoutMs);
+  return createCluster({
+    rootNodes: [{ url }],
+    defaults: {
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+      socket: parsed.protocol === "rediss:" ? { ...socket, tls: true } : socket,
+      disableOfflineQueue: true,
+    },
     commandOptions: { timeout: 0 },
   });
 }

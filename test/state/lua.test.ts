@@ -16,7 +16,10 @@ const run = (name: ScriptName, keys: string[], args: Array<string | number>) =>
 
 /** Redis server time in ms. */
 async function serverNow(): Promise<number> {
-  const [seconds, micros] = (await client.sendCommand(["TIME"])) as [string, string];
+  const [seconds, micros] = (await client.eval("return redis.call('TIME')", { keys: [k.pending] })) as [
+    string,
+    string,
+  ];
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 

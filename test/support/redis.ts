@@ -46,6 +46,8 @@ export interface PrivateRedisOptions {
   password?: string;
   /** Serve TLS only (rediss://) with this certificate and key (PEM files). */
   tls?: { certFile: string; keyFile: string };
+  /** A node for a Redis Cluster (see startPrivateCluster). */
+  cluster?: boolean;
 }
 
 /**
@@ -66,6 +68,8 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   args.push("--appendonly", options.persistent ? "yes" : "no");
   if (options.persistent) args.push("--appendfsync", "always");
   if (options.password) args.push("--requirepass", options.password);
+  if (options.cluster)
+    args.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"));
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : "";
   const url = `${tls ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`;
   const ca = tls ? readFileSync(tls.certFile, "utf8") : undefined;
@@ -109,6 +113,48 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface PrivateCluster {
+  /** The URL of its first node: enough for a Cluster client to find the others. */
+  url: string;
+  nodes: PrivateRedis[];
+  close(): Promise<void>;
+}
+
+/** A Redis Cluster of `size` primaries (no replicas) on free ports, the slots spread over them. */
+export async function startPrivateCluster(size = 3): Promise<PrivateCluster> {
+  const nodes = await Promise.all(Array.from({ length: size }, () => startPrivateRedis({ cluster: true })));
+  const close = async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+  };
+  try {
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    const created = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"],
+      { encoding: "utf8" },
+    );
+    if (created.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    const deadline = Date.now() + 15_000;
+    for (const node of nodes) {
+      const client = createClient({ url: node.url });
+      await client.connect();
+      try {
+        while (!String(await client.clusterInfo()).includes("cluster_state:ok")) {
+          if (Date.now() > deadline) throw new Error("the cluster did not become ready within 15 s");
+          await sleep(100);
+        }
+      } finally {
+        client.destroy();
+      }
+    }
+    return { url: nodes[0]?.url ?? "", nodes, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 function requireRedisServer(): void {
