@@ -4,6 +4,8 @@ import { memoryLogger } from "../support/core.js";
 import { type PrivateCluster, startPrivateCluster } from "../support/redis.js";
 import { entry, runStoreContract } from "./contract.js";
 
+const LIMITS = { maxPending: 10, maxPendingPerUser: 10, dedupeTtlMs: 60_000 };
+
 let cluster: PrivateCluster;
 let count = 0;
 const { logger, lines } = memoryLogger("info");
@@ -42,4 +44,17 @@ describe("RedisStore on a Redis Cluster", () => {
       await Promise.all(stores.map((store) => store.close()));
     }
   });
+
+  it("passes the URL's password on to every node it discovers", async () => {
+    const guarded = await startPrivateCluster(3, "cluster-pw-1234");
+    try {
+      const stores = await Promise.all(
+        ["a", "b", "c"].map((tag) => connectRedisStore({ url: guarded.url, prefix: `{${tag}}:`, logger })),
+      );
+      for (const store of stores) expect(await store.accept(entry(), LIMITS)).toBe("queued");
+      await Promise.all(stores.map((store) => store.close()));
+    } finally {
+      await guarded.close();
+    }
+  }, 60_000);
 });

@@ -123,8 +123,9 @@ export interface PrivateCluster {
 }
 
 /** A Redis Cluster of `size` primaries (no replicas) on free ports, the slots spread over them. */
-export async function startPrivateCluster(size = 3): Promise<PrivateCluster> {
-  const nodes = await Promise.all(Array.from({ length: size }, () => startPrivateRedis({ cluster: true })));
+export async function startPrivateCluster(size = 3, password?: string): Promise<PrivateCluster> {
+  const options = password === undefined ? { cluster: true } : { cluster: true, password };
+  const nodes = await Promise.all(Array.from({ length: size }, () => startPrivateRedis(options)));
   const close = async () => {
     await Promise.all(nodes.map((node) => node.close()));
   };
@@ -133,7 +134,7 @@ export async function startPrivateCluster(size = 3): Promise<PrivateCluster> {
     const created = spawnSync(
       "redis-cli",
       ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) } },
     );
     if (created.status !== 0)
       throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
