@@ -1,17 +1,21 @@
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import type { Logger } from "../logger.js";
 
-export type RedisClient = ReturnType<typeof newClient>;
+/** One Redis (standalone, a primary, a managed endpoint) or a Redis Cluster: the store uses either alike. */
+export type RedisClient = ReturnType<typeof newClient> | ReturnType<typeof newCluster>;
 
 export interface RedisConnectionOptions {
   /** redis:// or rediss:// (TLS), with user and password when the server needs them. */
   url: string;
   logger: Logger;
-  /** Every command rejects after this long, so intake can answer 503 instead of hanging. @default 2000 */
+  /** Every store call rejects after this long, so intake can answer 503 instead of hanging. @default 2000 */
   commandTimeoutMs?: number;
   /** How long the first connection may take before start-up fails. @default 10000 */
   connectTimeoutMs?: number;
 }
+
+/** Store calls reject after this long by default (intake then answers 503). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /** Reconnection back-off: doubling from 50 ms, capped at 5 s, with jitter so replicas spread out. */
 export function reconnectDelayMs(retries: number, random: () => number = Math.random): number {
@@ -28,18 +32,43 @@ export function redisEndpoint(url: string): string {
   }
 }
 
-/** Logs connection errors at most every 10 s (a Redis that is down fails every reconnect). */
+/** Connection errors are logged at most this often. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * A connected node-redis client that never throws on a dropped connection: it reconnects with
  * back-off, logs errors (rate-limited, naming only host:port), and rejects commands at once while
- * disconnected instead of queueing them. `role` names the connection in logs.
+ * disconnected instead of queueing them. When the URL names a node of a Redis Cluster, the client is
+ * a Cluster client (it follows the slots). `role` names the connection in logs.
  */
 export async function openRedisClient(options: RedisConnectionOptions, role: string): Promise<RedisClient> {
   const endpoint = redisEndpoint(options.url);
   const log = options.logger.child({ redis: endpoint, connection: role });
-  const client = newClient(options.url, options.commandTimeoutMs ?? 2000);
+  const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const connect = async (client: RedisClient) => {
+    const lastError = logErrors(client, log);
+    await connectWithin(client, options.connectTimeoutMs ?? 10_000, () => {
+      const error = lastError();
+      return `redis: could not connect to ${endpoint}${error instanceof Error ? ` (${error.message})` : ""}`;
+    });
+    return client;
+  };
+  const single = await connect(newClient(options.url, timeoutMs));
+  let clusterInfo: string;
+  try {
+    clusterInfo = String(await new CallDeadlines(timeoutMs).watch(single.info("cluster")));
+  } catch (error) {
+    await closeClient(single);
+    throw error;
+  }
+  if (!/^cluster_enabled:1/m.test(clusterInfo)) return single;
+  await closeClient(single);
+  log.info("redis: Redis Cluster, following its slots");
+  return connect(newCluster(options.url, timeoutMs));
+}
+
+/** Logs a client's errors at most every 10 s (a Redis that is down fails every reconnect); returns the last. */
+function logErrors(client: RedisClient, log: Logger): () => unknown {
   let lastError: unknown = null;
   let lastLogged = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
@@ -60,23 +89,37 @@ export async function openRedisClient(options: RedisConnectionOptions, role: str
     if (down) log.info("redis: connected again");
     down = false;
   });
+  return () => lastError;
+}
 
-  await connectWithin(client, options.connectTimeoutMs ?? 10_000, () => {
-    const cause = lastError instanceof Error ? ` (${lastError.message})` : "";
-    return `redis: could not connect to ${endpoint}${cause}`;
-  });
-  return client;
+/** What every connection shares: reconnect with back-off, fail fast while disconnected. */
+function socketOptions(connectTimeout: number) {
+  return { connectTimeout, reconnectStrategy: (retries: number) => reconnectDelayMs(retries) };
 }
 
 function newClient(url: string, commandTimeoutMs: number) {
   return createClient({
     url,
-    socket: {
-      connectTimeout: commandTimeoutMs,
-      reconnectStrategy: (retries) => reconnectDelayMs(retries),
-    },
+    socket: socketOptions(commandTimeoutMs),
     disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
+    // 0: no AbortSignal.timeout per command (costly, and blind to written commands); CallDeadlines instead.
+    commandOptions: { timeout: 0 },
+  });
+}
+
+/** The nodes a Cluster client discovers get their credentials and TLS from `defaults`, not the URL. */
+function newCluster(url: string, commandTimeoutMs: number) {
+  const parsed = new URL(url);
+  const socket = socketOptions(commandTimeoutMs);
+  return createCluster({
+    rootNodes: [{ url }],
+    defaults: {
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+      socket: parsed.protocol === "rediss:" ? { ...socket, tls: true } : socket,
+      disableOfflineQueue: true,
+    },
+    commandOptions: { timeout: 0 },
   });
 }
 
@@ -97,6 +140,64 @@ async function connectWithin(client: RedisClient, ms: number, describe: () => st
     throw new Error(`${describe()}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Raised when Redis took longer than the command timeout (the command may still have run). */
+export class RedisTimeoutError extends Error {
+  override name = "RedisTimeoutError";
+}
+
+/** How often `CallDeadlines` looks for late calls: a call rejects at most this long after its deadline. */
+const SWEEP_MS = 100;
+
+/**
+ * Rejects calls that take longer than `ms`. node-redis times out only commands not yet written, and
+ * a Redis that stalls (CLIENT PAUSE, a long script, a half-open connection) answers none. One timer
+ * serves every call: all share one timeout, so they expire in the order they started. (A timer or an
+ * AbortSignal per call cost several times the CPU of the call itself.)
+ */
+export class CallDeadlines {
+  readonly #pending = new Map<number, { expires: number; reject: (error: Error) => void }>();
+  readonly #ms: number;
+  #nextId = 0;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    if (!(ms > 0)) throw new RangeError(`the command timeout must be positive, got ${ms}`);
+    this.#ms = ms;
+  }
+
+  /** `work`, or a RedisTimeoutError once it is late. */
+  watch<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { expires: performance.now() + this.#ms, reject });
+      this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+      work.then(
+        (value) => {
+          this.#pending.delete(id);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(id);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, call] of this.#pending) {
+      if (call.expires > now) break;
+      this.#pending.delete(id);
+      call.reject(new RedisTimeoutError(`redis: no answer within ${this.#ms} ms`));
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 }
 

@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Platform, Reply } from "../types.js";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./keys.js";
+import { DEFAULT_REDIS_PREFIX, hasHashTag, RedisKeys } from "./keys.js";
 import {
+  CallDeadlines,
   clientNotReadyReason,
   closeClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   openRedisClient,
   type RedisClient,
   type RedisConnectionOptions,
+  RedisTimeoutError,
 } from "./redis-connection.js";
 import { loadScripts, runScript, type ScriptName } from "./scripts.js";
 import type {
@@ -35,13 +38,20 @@ interface Waiter {
 
 /** Connects both connections (commands, and the Pub/Sub one that wakes idle workers). */
 export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  const keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+  if (!hasHashTag(keys.prefix)) {
+    throw new RangeError(
+      `the Redis key prefix must begin with a hash tag such as {bridge}:, got "${keys.prefix}"`,
+    );
+  }
   const client = await openRedisClient(options, "commands");
+  let subscriber: RedisClient | null = null;
   try {
-    const subscriber = await openRedisClient(options, "wake-ups");
+    subscriber = await openRedisClient(options, "wake-ups");
     await loadScripts(client);
-    return new RedisStore(client, subscriber, new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX));
+    return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   } catch (error) {
-    await closeClient(client);
+    await Promise.all([closeClient(client), subscriber && closeClient(subscriber)]);
     throw error;
   }
 }
@@ -57,18 +67,22 @@ export class RedisStore implements BridgeStore {
   readonly #client: RedisClient;
   readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
+  readonly #deadlines: CallDeadlines;
   readonly #waiters = new Set<Waiter>();
   /** Channels subscribed (or being subscribed), by platform. */
   readonly #subscriptions = new Map<Platform, Promise<void>>();
   /** Makes window members unique over replicas: this store's id, then a counter. */
   readonly #startPrefix = randomUUID().slice(0, 8);
   #startCount = 0;
+  /** Set while the last call timed out: Redis is connected but not answering in time. */
+  #slow: string | null = null;
 
   /** Use `connectRedisStore`; this takes two connected clients of one Redis. */
-  constructor(client: RedisClient, subscriber: RedisClient, keys: RedisKeys) {
+  constructor(client: RedisClient, subscriber: RedisClient, keys: RedisKeys, timeoutMs: number) {
     this.#client = client;
     this.#subscriber = subscriber;
     this.#keys = keys;
+    this.#deadlines = new CallDeadlines(timeoutMs);
   }
 
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
@@ -78,7 +92,7 @@ export class RedisStore implements BridgeStore {
       "accept",
       [k.seen(entry.key), k.pending, k.queue(sessionId), k.ready(message.platform)],
       [
-        limits.dedupeTtlMs,
+        whole(limits.dedupeTtlMs),
         limits.maxPending,
         limits.maxPendingPerUser,
         userKey,
@@ -92,15 +106,17 @@ export class RedisStore implements BridgeStore {
   }
 
   async once(key: string, ttlMs: number): Promise<boolean> {
-    const set = await this.#client.set(this.#keys.seen(key), "1", {
-      condition: "NX",
-      expiration: { type: "PX", value: ttlMs },
-    });
+    const set = await this.#within(
+      this.#client.set(this.#keys.seen(key), "1", {
+        condition: "NX",
+        expiration: { type: "PX", value: whole(ttlMs) },
+      }),
+    );
     return set !== null;
   }
 
   async forget(key: string): Promise<void> {
-    await this.#client.del(this.#keys.seen(key));
+    await this.#within(this.#client.del(this.#keys.seen(key)));
   }
 
   async claim(platforms: readonly Platform[], leaseMs: number): Promise<Claim | null> {
@@ -110,15 +126,15 @@ export class RedisStore implements BridgeStore {
     const found = await this.#run(
       "claim",
       [k.leases, ...platforms.map((p) => k.ready(p))],
-      [k.prefix, leaseMs, token, ...platforms],
+      [k.prefix, whole(leaseMs), token, ...platforms],
     );
     if (found === null) return null;
     const [sessionId = "", entry = "", phase = "", reply = ""] = strings(found, 4, "claim");
     return { lease: { sessionId, token }, head: toHead(entry, phase, reply) };
   }
 
-  async waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
+  waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     let wake = () => {};
     const woken = new Promise<void>((resolve) => {
       const timer = setTimeout(() => wake(), timeoutMs);
@@ -132,22 +148,33 @@ export class RedisStore implements BridgeStore {
       signal.addEventListener("abort", wake, { once: true });
       this.#waiters.add(waiter);
     });
+    // Not awaited: a slow or unreachable Redis must not hold the wait past its timeout.
+    void this.#wakeIfReady(platforms, wake);
+    return woken;
+  }
+
+  /** Listens first, then looks: work that arrives in between rings a bell we hear. */
+  async #wakeIfReady(platforms: readonly Platform[], wake: () => void): Promise<void> {
     try {
-      // Listening first, then looking: work that arrives in between rings a bell we hear.
       await Promise.all(platforms.map((p) => this.#subscribe(p)));
-      const lengths = await Promise.all(platforms.map((p) => this.#client.lLen(this.#keys.ready(p))));
+      const lengths = await this.#within(
+        Promise.all(platforms.map((p) => this.#client.lLen(this.#keys.ready(p)))),
+      );
       if (lengths.some((n) => n > 0)) wake();
     } catch {
-      // Redis is unreachable: wait out the timeout; the caller's next claim reports the failure.
+      // Redis is unreachable: the wait runs to its timeout; the caller's next claim reports the failure.
     }
-    return woken;
   }
 
   async renew(lease: Lease, leaseMs: number): Promise<boolean> {
     const { sessionId, token } = lease;
     const k = this.#keys;
     return (
-      (await this.#run("renew-lease", [k.session(sessionId), k.leases], [token, sessionId, leaseMs])) === 1
+      (await this.#run(
+        "renew-lease",
+        [k.session(sessionId), k.leases],
+        [token, sessionId, whole(leaseMs)],
+      )) === 1
     );
   }
 
@@ -165,7 +192,7 @@ export class RedisStore implements BridgeStore {
     const result = await this.#run(
       "complete",
       [k.session(sessionId), k.queue(sessionId), k.leases, k.pending],
-      [token, sessionId, leaseMs],
+      [token, sessionId, whole(leaseMs)],
     );
     const [outcome, next] = strings(result, 1, "complete");
     if (outcome === "lost") return "lost";
@@ -189,29 +216,30 @@ export class RedisStore implements BridgeStore {
   async acquireStart(limit: number, windowMs: number): Promise<number> {
     const member = `${this.#startPrefix}:${(this.#startCount++).toString(36)}`;
     const k = this.#keys;
-    return Number(await this.#run("acquire-start", [k.starts, k.pause], [limit, windowMs, member]));
+    return Number(await this.#run("acquire-start", [k.starts, k.pause], [limit, whole(windowMs), member]));
   }
 
   async pauseStarts(ms: number): Promise<void> {
-    const whole = Math.ceil(ms);
-    if (whole > 0) await this.#run("pause-starts", [this.#keys.pause], [whole]);
+    if (ms > 0) await this.#run("pause-starts", [this.#keys.pause], [whole(ms)]);
   }
 
   async depth(): Promise<number> {
-    return Number((await this.#client.hGet(this.#keys.pending, "all")) ?? 0);
+    return Number((await this.#within(this.#client.hGet(this.#keys.pending, "all"))) ?? 0);
   }
 
   async remember(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: ttlMs } });
+    await this.#within(
+      this.#client.set(this.#keys.value(key), value, { expiration: { type: "PX", value: whole(ttlMs) } }),
+    );
   }
 
   async recall(key: string): Promise<string | null> {
-    const value = await this.#client.get(this.#keys.value(key));
+    const value = await this.#within(this.#client.get(this.#keys.value(key)));
     return value === null ? null : String(value);
   }
 
   notReadyReason(): string | null {
-    return clientNotReadyReason(this.#client);
+    return clientNotReadyReason(this.#client) ?? this.#slow;
   }
 
   async close(): Promise<void> {
@@ -220,7 +248,18 @@ export class RedisStore implements BridgeStore {
   }
 
   #run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
-    return runScript(this.#client, name, keys, args);
+    return this.#within(runScript(this.#client, name, keys, args));
+  }
+
+  async #within<T>(work: Promise<T>): Promise<T> {
+    try {
+      const result = await this.#deadlines.watch(work);
+      this.#slow = null;
+      return result;
+    } catch (error) {
+      if (error instanceof RedisTimeoutError) this.#slow = error.message;
+      throw error;
+    }
   }
 
   async #recordPhase(lease: Lease, phase: Phase, reply: string): Promise<boolean> {
@@ -242,6 +281,11 @@ export class RedisStore implements BridgeStore {
   #ring(platform: Platform): void {
     for (const waiter of this.#waiters) if (waiter.platforms.includes(platform)) waiter.wake();
   }
+}
+
+/** Redis takes whole milliseconds (PX, PEXPIRE); rounding up never shortens a TTL or lease. */
+function whole(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
 }
 
 /** The first `min` (or more) items of a script's array answer, as strings. */

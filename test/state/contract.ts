@@ -270,6 +270,53 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
       });
     });
 
+    it("serves many workers at once: every message once, each session in order, one at a time", async () => {
+      const store = await fresh();
+      const sessions = 60;
+      const perSession = 5;
+      const limits = { ...LIMITS, maxPending: 1000, maxPendingPerUser: 1000 };
+      const sent = new Map<string, string[]>();
+      await Promise.all(
+        Array.from({ length: sessions * perSession }, async (_, i) => {
+          const e = entry(`burst${i % sessions}`, `u${i % 7}`);
+          sent.set(e.sessionId, [...(sent.get(e.sessionId) ?? []), e.key]);
+          expect(await store.accept(e, limits)).toBe("queued");
+        }),
+      );
+      const seen = new Map<string, string[]>();
+      const busy = new Set<string>();
+      const stop = new AbortController();
+      let done = 0;
+      const worker = async () => {
+        while (done < sessions * perSession) {
+          const claim = await store.claim(["slack"], LEASE_MS);
+          if (claim === null) {
+            await store.waitForWork(["slack"], 50, stop.signal);
+            continue;
+          }
+          const id = claim.lease.sessionId;
+          expect(busy.has(id)).toBe(false);
+          busy.add(id);
+          for (let head = claim.head; ; ) {
+            seen.set(id, [...(seen.get(id) ?? []), head.entry.key]);
+            expect(await store.markStarted(claim.lease)).toBe(true);
+            await sleep(Math.random() * 2);
+            done++;
+            const next = await store.complete(claim.lease, LEASE_MS);
+            if (next === "lost") throw new Error("lease lost");
+            if (next === null) break;
+            head = next;
+          }
+          busy.delete(id);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      stop.abort();
+      // Each session's order is the order its messages were accepted in.
+      expect(seen).toEqual(sent);
+      expect(await store.depth()).toBe(0);
+    });
+
     describe("waking workers", () => {
       it("wakes a waiting worker when a message arrives", async () => {
         const store = await fresh();
@@ -379,6 +426,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         await sleep(160);
         expect(await store.recall("thread")).toBeNull();
       });
+    });
+
+    it("takes times in fractional milliseconds (performance.now arithmetic)", async () => {
+      const store = await fresh();
+      expect(await store.accept(entry(), { ...LIMITS, dedupeTtlMs: 60_000.5 })).toBe("queued");
+      expect(await store.once("fraction", 1000.25)).toBe(true);
+      const claim = await mustClaim(store, 30_000.7);
+      expect(await store.renew(claim.lease, 29_999.1)).toBe(true);
+      expect(await store.complete(claim.lease, 30_000.3)).toBeNull();
+      expect(await store.acquireStart(3, 250.5)).toBe(0);
+      await store.pauseStarts(10.2);
+      await store.remember("fraction", "v", 1000.9);
+      expect(await store.recall("fraction")).toBe("v");
     });
 
     it("answers ready while it works", async () => {

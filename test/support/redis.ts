@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,9 +10,10 @@ import { afterAll, beforeAll } from "vitest";
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
 
-/** True when a Redis answers PING at `url` within a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
-  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+/** True when a Redis answers PING at `url` within a second (`ca`: a PEM to trust for rediss://). */
+export async function redisAnswers(url: string, ca?: string): Promise<boolean> {
+  const socket = { connectTimeout: 1000, reconnectStrategy: false as const };
+  const client = createClient({ url, socket: ca === undefined ? socket : { ...socket, tls: true, ca } });
   client.on("error", () => {});
   try {
     await client.connect();
@@ -43,6 +44,10 @@ export interface PrivateRedisOptions {
   persistent?: boolean;
   /** requirepass, for tests of credentials. */
   password?: string;
+  /** Serve TLS only (rediss://) with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /** A node for a Redis Cluster (see startPrivateCluster). */
+  cluster?: boolean;
 }
 
 /**
@@ -53,19 +58,28 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   requireRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "bridge-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir];
+  const { tls } = options;
+  const args = ["--bind", "127.0.0.1", "--save", "", "--dir", dir];
+  if (tls === undefined) args.push("--port", String(port));
+  else {
+    args.push("--port", "0", "--tls-port", String(port), "--tls-auth-clients", "no");
+    args.push("--tls-cert-file", tls.certFile, "--tls-key-file", tls.keyFile);
+  }
   args.push("--appendonly", options.persistent ? "yes" : "no");
   if (options.persistent) args.push("--appendfsync", "always");
   if (options.password) args.push("--requirepass", options.password);
+  if (options.cluster)
+    args.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"));
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : "";
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${tls ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`;
+  const ca = tls ? readFileSync(tls.certFile, "utf8") : undefined;
   let child: ChildProcess | null = null;
 
   const start = async () => {
     const spawned = spawn("redis-server", args, { stdio: "ignore" });
     child = spawned;
     const deadline = Date.now() + 10_000;
-    while (!(await redisAnswers(url))) {
+    while (!(await redisAnswers(url, ca))) {
       if (spawned.exitCode !== null)
         throw new Error(`redis-server on port ${port} exited (${spawned.exitCode})`);
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
@@ -99,6 +113,49 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface PrivateCluster {
+  /** The URL of its first node: enough for a Cluster client to find the others. */
+  url: string;
+  nodes: PrivateRedis[];
+  close(): Promise<void>;
+}
+
+/** A Redis Cluster of `size` primaries (no replicas) on free ports, the slots spread over them. */
+export async function startPrivateCluster(size = 3, password?: string): Promise<PrivateCluster> {
+  const options = password === undefined ? { cluster: true } : { cluster: true, password };
+  const nodes = await Promise.all(Array.from({ length: size }, () => startPrivateRedis(options)));
+  const close = async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+  };
+  try {
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    const created = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"],
+      { encoding: "utf8", env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) } },
+    );
+    if (created.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    const deadline = Date.now() + 15_000;
+    for (const node of nodes) {
+      const client = createClient({ url: node.url });
+      await client.connect();
+      try {
+        while (!String(await client.clusterInfo()).includes("cluster_state:ok")) {
+          if (Date.now() > deadline) throw new Error("the cluster did not become ready within 15 s");
+          await sleep(100);
+        }
+      } finally {
+        client.destroy();
+      }
+    }
+    return { url: nodes[0]?.url ?? "", nodes, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 function requireRedisServer(): void {
