@@ -8,7 +8,7 @@ import { Bridge, type StopReport } from "./pipeline/bridge.js";
 import { FeedbackRecorder } from "./pipeline/feedback.js";
 import { backoffMs } from "./pipeline/retry-policy.js";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
-import { MemoryStore } from "./state/memory-store.js";
+import { openStore } from "./state/open-store.js";
 import type { BridgeStore } from "./state/store.js";
 import type { Adapter, AdapterContext, Platform, RouteHandler } from "./types.js";
 
@@ -93,7 +93,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     password: credentials.password,
     timeoutMs: config.assistant.timeoutMs,
   });
-  const store = await openStore(config, logger);
+  const store = await openStore(config.redis, logger.child({ component: "redis" }));
   const byPlatform = new Map<Platform, Adapter>();
   const bridge = new Bridge({
     client,
@@ -185,23 +185,6 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       return stopped;
     },
   };
-}
-
-/** Redis when REDIS_URL is set (every replica that shares it acts as one bridge), else memory. */
-async function openStore(config: Config, logger: Logger): Promise<BridgeStore> {
-  if (config.redis === null) return new MemoryStore();
-  // Loaded only when used, like the adapters: the memory mode costs no Redis client at start-up.
-  const { connectRedisStore } = await import("./state/redis-store.js");
-  const store = await connectRedisStore({
-    url: config.redis.url,
-    prefix: config.redis.prefix,
-    logger: logger.child({ component: "redis" }),
-  });
-  logger.info(
-    { prefix: config.redis.prefix },
-    "shared state on Redis: every replica with this REDIS_URL acts as one bridge",
-  );
-  return store;
 }
 
 /** The platforms whose adapters this process runs, in the order createAdapters makes them. */

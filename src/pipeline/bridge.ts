@@ -8,7 +8,14 @@ import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { CallOutcome, Metrics } from "../metrics.js";
 import { notices } from "../notices.js";
-import type { BridgeStore, Claim, Lease, QueuedMessage, SessionHead } from "../state/store.js";
+import {
+  type BridgeStore,
+  type Claim,
+  DEDUPE_TTL_MS,
+  type Lease,
+  type QueuedMessage,
+  type SessionHead,
+} from "../state/store.js";
 import type { ChatMessage, Platform, Reply, SubmitResult, ThreadPort } from "../types.js";
 import { backoffMs, retryDelayMs } from "./retry-policy.js";
 import { sleep } from "./sleep.js";
@@ -55,7 +62,6 @@ class LeaseLostError extends Error {
   override name = "LeaseLostError";
 }
 
-const DEDUPE_TTL_MS = 15 * 60_000;
 /** Store calls of work in progress are retried this long apart at most while the store is down. */
 const STORE_RETRY_CAP_MS = 5_000;
 

@@ -15,11 +15,10 @@ import type {
 } from "./store.js";
 
 /**
- * Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). At Slack's
- * ceiling of 30,000 events an hour per workspace, 50,000 entries hold 15 minutes of several busy
- * workspaces, while keeping the set a few MB.
+ * At Slack's ceiling of 30,000 events an hour per workspace, 50,000 dedupe entries hold the 15 minutes
+ * of DEDUPE_TTL_MS for several busy workspaces, while keeping the sets a few MB.
  */
-export const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
+const MAX_DEDUPE_ENTRIES = 50_000;
 
 export interface MemoryStoreOptions {
   /** Keys remembered by `accept` and `once`, per distinct TTL. @default 50,000 */
@@ -64,7 +63,7 @@ export class MemoryStore implements BridgeStore {
   #pausedUntil = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxSeen = options.maxDedupeEntries ?? DEDUPE_DEFAULT.maxEntries;
+    const maxSeen = options.maxDedupeEntries ?? MAX_DEDUPE_ENTRIES;
     const maxValues = options.maxRememberedEntries ?? 50_000;
     this.#seen = new ByTtl((ttlMs) => new TtlSet({ ttlMs, maxEntries: maxSeen }));
     this.#values = new ByTtl((ttlMs) => new TtlMap<string>({ ttlMs, maxEntries: maxValues }));

@@ -1,5 +1,8 @@
 import type { ChatMessage, Platform, Reply } from "../types.js";
 
+/** How long a message id is remembered: it must outlive Slack's last retry (about 5 minutes). */
+export const DEDUPE_TTL_MS = 15 * 60_000;
+
 /**
  * The bridge's state port. Everything the pipeline must remember between receiving a message and
  * answering it lives behind this interface: the in-memory store keeps it in one process, the Redis

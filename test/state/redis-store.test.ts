@@ -20,7 +20,12 @@ async function answerOne(store: RedisStore, limits: AcceptLimits, session: strin
   if (claim === null) throw new Error("nothing ready");
   expect(await store.markStarted(claim.lease)).toBe(true);
   expect(await store.acquireStart(1000, 100)).toBe(0);
-  const reply = { kind: "answer" as const, text: "hi", requestId: claim.head.entry.requestId };
+  const reply = {
+    kind: "answer" as const,
+    text: "hi",
+    requestId: claim.head.entry.requestId,
+    feedback: null,
+  };
   expect(await store.recordReply(claim.lease, reply)).toBe(true);
   expect(await store.complete(claim.lease, 30_000)).toBeNull();
 }
