@@ -89,6 +89,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     queue: config.queue,
     mode: config.assistant.mode,
     maxInputChars: config.assistant.maxInputChars,
+    maxAnswerChars: config.assistant.maxAnswerChars,
     logger,
     metrics,
   });
@@ -106,7 +107,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       metrics,
       metricsToken: config.metricsToken,
       logger,
-      notReadyReasons: () => notReadyReasons(adapters, simulator !== null, stopping.signal.aborted),
+      notReadyReasons: () => notReadyReasons(adapters, bridge, simulator !== null, stopping.signal.aborted),
     });
     logger.info({ url: server.url }, "HTTP server listening");
   }
@@ -180,10 +181,17 @@ async function createAdapters(
   return adapters;
 }
 
-function notReadyReasons(adapters: readonly Adapter[], simulated: boolean, stopping: boolean): string[] {
+function notReadyReasons(
+  adapters: readonly Adapter[],
+  bridge: Bridge,
+  simulated: boolean,
+  stopping: boolean,
+): string[] {
   const reasons: string[] = [];
   if (stopping) reasons.push("shutting down");
   if (simulated) reasons.push("assistant: no Twilio credentials set, answering from the offline simulator");
+  const assistant = bridge.notReadyReason();
+  if (assistant !== null) reasons.push(assistant);
   for (const adapter of adapters) {
     const reason = adapter.notReadyReason();
     if (reason !== null) reasons.push(reason);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
+import { capAnswer, DEFAULT_ANSWER_MAX_CHARS } from "../answer-cap.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
 import { TtlSet } from "../collections/ttl-set.js";
@@ -18,6 +19,8 @@ export interface BridgeOptions {
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
+  /** Answers past this are cut to their start and end (ANSWER_MAX_CHARS). @default 12,000 */
+  maxAnswerChars?: number;
   logger: Logger;
   metrics: Metrics;
   /** Seen-message memory. @default 15 minutes, 50,000 entries */
@@ -75,6 +78,8 @@ export class Bridge {
   #resumeTimer: NodeJS.Timeout | undefined;
   #idleWaiters: Array<() => void> = [];
   #unfinished = 0;
+  /** The HTTP status of the last call when Twilio refused the credentials; null once a call succeeds. */
+  #credentialsRefused: number | null = null;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -147,6 +152,12 @@ export class Bridge {
       void this.#runSession(job.sessionId, jobs);
     }
     return "queued";
+  }
+
+  /** Null while the assistant takes the bridge's credentials, else why not (for /readyz). */
+  notReadyReason(): string | null {
+    if (this.#credentialsRefused === null) return null;
+    return `assistant: Twilio refused the credentials (HTTP ${this.#credentialsRefused}); check TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET`;
   }
 
   /**
@@ -242,6 +253,7 @@ export class Bridge {
           attempt > 0 ? 1 : 0,
         );
         this.#observe(started ?? performance.now(), outcome.kind);
+        this.#credentialsAccepted(job.log);
         job.log.info({ outcome: outcome.kind, attempt }, "assistant answered");
         return this.#toReply(outcome, job);
       } catch (error) {
@@ -250,6 +262,10 @@ export class Bridge {
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {
           job.log.error({ err: error, attempt }, "assistant call failed");
+          if (error instanceof AssistantApiError && error.credentialsRefused) {
+            this.#credentialsRejected(error.status, job.log);
+            return { kind: "failure", text: notices.unavailable(job.requestId), requestId: job.requestId };
+          }
           const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
           return {
             kind: "failure",
@@ -269,8 +285,14 @@ export class Bridge {
     const { requestId } = job;
     switch (outcome.kind) {
       case "answer":
-      case "flagged":
-        return { kind: outcome.kind, text: outcome.body, requestId };
+      case "flagged": {
+        const text = capAnswer(outcome.body, this.#options.maxAnswerChars ?? DEFAULT_ANSWER_MAX_CHARS);
+        if (text !== outcome.body) {
+          this.#options.metrics.answersCut.inc();
+          job.log.info({ chars: outcome.body.length }, "answer cut to ANSWER_MAX_CHARS");
+        }
+        return { kind: outcome.kind, text, requestId };
+      }
       case "aborted":
         return { kind: "aborted", text: notices.aborted(requestId), requestId };
       case "failure":
@@ -292,6 +314,20 @@ export class Bridge {
         .then(resolve, reject)
         .finally(() => this.#cancellers.delete(reject));
     });
+  }
+
+  /** Logged once when the refusals start, at error level: every later call fails the same way. */
+  #credentialsRejected(status: number, log: Logger): void {
+    if (this.#credentialsRefused === null) {
+      log.error({ status }, "Twilio refused the assistant credentials; users are told it is unavailable");
+    }
+    this.#credentialsRefused = status;
+  }
+
+  #credentialsAccepted(log: Logger): void {
+    if (this.#credentialsRefused === null) return;
+    this.#credentialsRefused = null;
+    log.info("Twilio accepts the assistant credentials again");
   }
 
   #restarting(job: Job): Reply {
@@ -352,6 +388,6 @@ function callOutcome(error: unknown): CallOutcome {
   if (error instanceof RateLimitedError) return "rate_limited";
   if (error instanceof AssistantNetworkError)
     return error.failure === "timeout" ? "timeout" : "network_error";
-  if (error instanceof AssistantApiError) return "api_error";
+  if (error instanceof AssistantApiError) return error.credentialsRefused ? "unauthorized" : "api_error";
   return "failure";
 }
