@@ -94,7 +94,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     metrics,
   });
 
-  const adapters = await createAdapters(config, options, bridge, simulator !== null);
+  const adapters = await createAdapters(config, options, bridge, metrics, simulator !== null);
   const stopping = new AbortController();
   let server: RunningHttpServer | null = null;
   if (platformConfigured) {
@@ -152,6 +152,7 @@ async function createAdapters(
   config: Config,
   options: AppOptions,
   bridge: Bridge,
+  metrics: Metrics,
   simulated: boolean,
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({
@@ -161,7 +162,7 @@ async function createAdapters(
   const adapters: Adapter[] = [];
   if (config.slack) {
     const { createSlackAdapter } = await import("../adapters/slack/index.js");
-    adapters.push(createSlackAdapter(config.slack, context("slack")));
+    adapters.push(createSlackAdapter(config.slack, context("slack"), { metrics }));
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("../adapters/discord/index.js");

@@ -8,27 +8,42 @@ import {
   webApi,
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
+import type { Metrics } from "../../src/metrics.js";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
 import { boltLogger } from "./bolt-logger.js";
+import { CredentialHealth } from "./credentials.js";
+import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { SlackIntake } from "./intake.js";
+import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+import type { SlackPortDeps } from "./replies.js";
 import { UserDirectory } from "./users.js";
+import { createSlackCaller } from "./web-call.js";
 
 export interface SlackAdapterOptions {
+  /** Counters of posting errors, rejected requests and unanswerable messages. */
+  metrics: Metrics;
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
+  /** The longest one reply may take to post, all retries and waits included. @default 30_000 */
+  replyTimeoutMs?: number;
+  /** While the bot token does not work, auth.test runs this often. @default 30_000 */
+  credentialProbeMs?: number;
+  /** The poster's pace and timeouts (see SlackPoster). */
+  posting?: Pick<
+    SlackPosterOptions,
+    "channelIntervalMs" | "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute"
+  >;
+  /** Limits of /slack/events (see createEventsGuard). */
+  events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
 }
 
 /** The Events API path on the shared HTTP server. */
 const EVENTS_PATH = "/slack/events";
-
-/**
- * Replies retry a failed call a few times (a 429 first waits its Retry-After), then give up and the
- * core logs it: the default (ten retries over half an hour) would hold the thread's queue that long.
- */
-const REPLY_RETRIES = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
-/** Per Web API call: a hung call must not hold a thread (or the shutdown) forever. */
-const CALL_TIMEOUT_MS = 30_000;
+/** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
+const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message"]);
+/** Bolt's own calls (auth.test at start, retried by the app with back-off) must not hang a start. */
+const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
 
@@ -45,9 +60,10 @@ class IntakeClosedError extends Error {
 export function createSlackAdapter(
   config: SlackConfig,
   context: AdapterContext,
-  options: SlackAdapterOptions = {},
+  options: SlackAdapterOptions,
 ): Adapter {
   const { logger } = context;
+  const { metrics } = options;
   const sdkLogger = boltLogger(
     logger.child({ component: "bolt" }),
     [config.botToken, config.signingSecret, config.appToken].filter((s): s is string => s !== null),
@@ -118,7 +134,7 @@ export function createSlackAdapter(
     token: config.botToken,
     receiver,
     logger: sdkLogger,
-    clientOptions: clientOptions({ retryConfig: REPLY_RETRIES, timeout: CALL_TIMEOUT_MS }),
+    clientOptions: clientOptions({ retryConfig: { retries: 0 }, timeout: CALL_TIMEOUT_MS }),
     // auth.test runs in start(), where a failure can be reported and retried, not in the constructor.
     deferInitialization: true,
     convoStore: false,
@@ -140,14 +156,33 @@ export function createSlackAdapter(
     ),
     logger,
   );
-  const intake = new SlackIntake({
-    config,
-    sink: context.sink,
+  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken });
+  const health = new CredentialHealth({
+    probe: async () => {
+      await call("auth.test", {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    },
     logger,
-    client: app.client,
-    indicator,
-    users,
+    ...(options.credentialProbeMs === undefined ? {} : { probeIntervalMs: options.credentialProbeMs }),
   });
+  const ports: SlackPortDeps = {
+    poster: new SlackPoster({
+      call,
+      logger,
+      metrics,
+      onCredentialError: (code) => health.report(code),
+      ...options.posting,
+    }),
+    indicator,
+    logger,
+    metrics,
+    replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
+  };
+  const intake = new SlackIntake({ config, sink: context.sink, logger, ports, health, users });
+  /** `tokens_revoked` (for the bot's token, not only users' OAuth tokens) and `app_uninstalled`. */
+  const credentialEvent = (event: { type?: unknown; tokens?: { bot?: unknown } }) => {
+    if (event.type === "app_uninstalled") health.report("app_uninstalled");
+    else if (Array.isArray(event.tokens?.bot) && event.tokens.bot.length > 0) health.report("tokens_revoked");
+  };
 
   const listener = async (args: { body: unknown; event: unknown; context: { botUserId?: string } }) => {
     // HTTP: checked and handed over in one synchronous step, so nothing slips in between stopIntake
@@ -159,6 +194,9 @@ export function createSlackAdapter(
   };
   app.event("app_mention", listener);
   app.event("message", listener);
+  // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
+  app.event("tokens_revoked", async ({ event }) => credentialEvent(event));
+  app.event("app_uninstalled", async ({ event }) => credentialEvent(event));
   app.error(async (error) => {
     const original = (error as { original?: unknown }).original ?? error;
     if (original instanceof IntakeClosedError) throw original;
@@ -168,15 +206,21 @@ export function createSlackAdapter(
 
   const routes = new Map<string, RouteHandler>();
   if (receiver instanceof HTTPReceiver) {
+    const guard = createEventsGuard({
+      signingSecret: required(config.signingSecret, "SLACK_SIGNING_SECRET"),
+      logger,
+      metrics,
+      ...options.events,
+      forwards: (body) =>
+        body.type === "url_verification" ||
+        (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
+      forward: (request, response) => receiver.requestListener(request, response),
+      onCredentialEvent: (event) => credentialEvent(event),
+    });
     routes.set(EVENTS_PATH, (request, response) => {
-      // 503 before Bolt reads or acknowledges anything: Slack redelivers to the next process.
+      // 503 before anything is read or acknowledged: Slack redelivers to the next process.
       if (!authenticated || !intakeOpen) return unavailable(response);
-      try {
-        receiver.requestListener(request, response);
-      } catch {
-        // Bolt throws for anything but POST on its endpoint.
-        response.writeHead(405, { allow: "POST" }).end();
-      }
+      guard(request, response);
     });
   }
 
@@ -201,7 +245,7 @@ export function createSlackAdapter(
       if (!intakeOpen) return "slack: no longer taking messages";
       if (!authenticated) return `slack: ${startFailure ?? "not connected yet (auth.test)"}`;
       if (config.mode === "socket" && !socketConnected) return "slack: Socket Mode not connected";
-      return null;
+      return health.notReadyReason();
     },
     async stopIntake() {
       intakeOpen = false;
@@ -214,6 +258,7 @@ export function createSlackAdapter(
     async close() {
       intakeOpen = false;
       indicator.close();
+      health.close();
       await closeSocket();
     },
   };

@@ -1,12 +1,10 @@
-import type { webApi } from "@slack/bolt";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink } from "../../src/types.js";
+import type { CredentialHealth } from "./credentials.js";
 import { classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import type { WorkingIndicator } from "./indicator.js";
-import { escapeMrkdwn } from "./mrkdwn.js";
-import { postMessages, slackThreadPort } from "./replies.js";
+import { postNotice, type SlackPortDeps, slackThreadPort } from "./replies.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
 import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER } from "./wording.js";
@@ -16,8 +14,9 @@ export interface SlackIntakeOptions {
   sink: MessageSink;
   logger: Logger;
   /** Posts replies and notices. */
-  client: Pick<webApi.WebClient, "chat">;
-  indicator: WorkingIndicator;
+  ports: SlackPortDeps;
+  /** While the bot token does not work, no message is taken: no reply could be posted. */
+  health: CredentialHealth;
   users: UserDirectory;
 }
 
@@ -58,6 +57,7 @@ export class SlackIntake {
       return;
     }
     const message = classified.message;
+    if (this.#unanswerable(message)) return;
     const key = threadKey(message.team, message.channel, message.thread);
     if (this.#refused(message, key)) return;
     if (message.trigger !== "dm") {
@@ -110,7 +110,8 @@ export class SlackIntake {
     botUserId: string | undefined,
     user: (id: string) => SlackUser | null | undefined,
   ) {
-    const { config, sink, logger, client, indicator } = this.#options;
+    const { config, sink, logger, ports } = this.#options;
+    if (this.#unanswerable(message)) return;
     const text = readableText(message.text, { botUserId, userName: (id) => user(id)?.name ?? undefined });
     if (text === "") {
       this.#notice(message, `empty:${messageId(message)}`, EMPTY_QUESTION);
@@ -128,7 +129,7 @@ export class SlackIntake {
       id: messageId(message),
       ...(email ? { identity: `email:${email}` } : {}),
     };
-    const result = sink.submit(chat, slackThreadPort(client, indicator, message));
+    const result = sink.submit(chat, slackThreadPort(ports, message));
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
   }
 
@@ -148,11 +149,20 @@ export class SlackIntake {
   }
 
   #notice(message: IncomingMessage, noticeKey: string, text: string): void {
-    const { client, logger } = this.#options;
+    const { ports, logger } = this.#options;
     if (!this.#noticed.add(noticeKey)) return;
     logger.info({ id: messageId(message), notice: noticeKey.split(":")[0] }, "slack message not taken");
-    postMessages(client, message, [escapeMrkdwn(text)]).catch((error: unknown) =>
+    postNotice(ports, message, text, noticeKey).catch((error: unknown) =>
       logger.error({ err: error }, "could not post a slack notice"),
     );
+  }
+
+  /** True (and counted) when the bot token does not work: the assistant call would be spent for nothing. */
+  #unanswerable(message: IncomingMessage): boolean {
+    const { health, logger, ports } = this.#options;
+    if (health.healthy) return false;
+    ports.metrics.messagesUnanswerable.inc({ platform: "slack", reason: "credentials" });
+    logger.debug({ id: messageId(message) }, "slack message not taken: the bot token does not work");
+    return true;
   }
 }

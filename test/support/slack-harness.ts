@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
-import { createSlackAdapter } from "../../adapters/slack/index.js";
+import { createSlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/index.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, ChatMessage, MessageSink, SubmitResult } from "../../src/types.js";
 import { type CoreOptions, startCore, type TestCore } from "./core.js";
@@ -25,6 +25,9 @@ export interface SlackHarnessOptions {
   apiLatencyMs?: number;
   /** Leave adapter.start() to the test. @default true */
   start?: boolean;
+  // --- hardening (issue 11): the adapter's posting, credential and /slack/events options ---
+  adapter?: Omit<SlackAdapterOptions, "metrics" | "workingIndicatorDelayMs">;
+  // --- end hardening ---
 }
 
 export interface SlackHarness {
@@ -90,7 +93,13 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   const adapter = createSlackAdapter(
     config,
     { sink, logger: core.logger },
-    options.indicatorDelayMs === undefined ? {} : { workingIndicatorDelayMs: options.indicatorDelayMs },
+    {
+      metrics: core.metrics,
+      ...options.adapter,
+      ...(options.indicatorDelayMs === undefined
+        ? {}
+        : { workingIndicatorDelayMs: options.indicatorDelayMs }),
+    },
   );
   let requestWaiters: Array<() => void> = [];
   const server = createServer((req, res) => {
