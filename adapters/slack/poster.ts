@@ -105,10 +105,18 @@ export class SlackPoster {
     try {
       return await run;
     } finally {
-      if (--current.queued === 0 && this.#lines.get(target.channel) === current) {
-        this.#lines.delete(target.channel);
-      }
+      if (--current.queued === 0) this.#forgetLater(target.channel, current);
     }
+  }
+
+  /** Drops an idle channel's line once its pause is over, so the map holds only busy channels. */
+  #forgetLater(channel: string, line: Line): void {
+    const forget = () => {
+      if (line.queued === 0 && this.#lines.get(channel) === line) this.#lines.delete(channel);
+    };
+    const waitMs = line.nextAt - performance.now();
+    if (waitMs <= 0) forget();
+    else setTimeout(forget, waitMs).unref();
   }
 
   async #send(line: Line, target: PostTarget, text: string, options: PostOptions): Promise<PostResult> {
