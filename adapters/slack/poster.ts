@@ -57,24 +57,32 @@ export const MARKER_TYPE = "bridge_reply";
 /** How far before an attempt the look-up starts, for clock skew between this host and Slack. */
 const CHECK_SKEW_S = 10;
 
-interface Line {
-  /** The last post queued in this channel; the next one starts after it. */
-  tail: Promise<unknown>;
-  /** performance.now() before which no post may start here (pace, Retry-After). */
-  nextAt: number;
-  queued: number;
+/** A channel Slack answered 429: it waits for Retry-After, then posts one message per interval for a while. */
+interface ChannelLimit {
+  /** performance.now() before which nothing is posted here (Retry-After). */
+  pausedUntil: number;
+  /** Until then, posts here go one per interval. */
+  pacedUntil: number;
+  /** The next free slot while paced. */
+  nextSlot: number;
 }
 
+/** How long a channel keeps to one post per interval after a 429 (Slack said it went too fast). */
+const PACED_AFTER_429_MS = 60_000;
+
 /**
- * Posts Slack messages through one queue per channel, so a channel's pace or 429 never holds another
- * channel. Retries only what surely did not post (429, a request that never left, 502/503); a post
- * that may have happened (timeout, reset, 500/504) is looked up once in its thread instead of being
- * repeated blindly, and sent again only when the look-up shows it missing. Every post of a reply
- * shares the reply's deadline.
+ * Posts Slack messages. Slack's posting limit is per channel (about one a second, with bursts), so is
+ * this poster's: posts go out at once while Slack takes them; a 429 pauses only its channel for
+ * Retry-After, and that channel then keeps to one post per `channelIntervalMs` for a minute. Retries
+ * only what surely did not post (429, a request that never left, 502/503); a post that may have
+ * happened (timeout, reset, 500/504) is looked up once in its thread instead of being repeated
+ * blindly, and sent again only when the look-up shows it missing. Every post of a reply shares the
+ * reply's deadline.
  */
 export class SlackPoster {
   readonly #options: SlackPosterOptions;
-  readonly #lines = new Map<string, Line>();
+  /** Only channels that were rate-limited in the last minute or so. */
+  readonly #limits = new Map<string, ChannelLimit>();
   readonly #intervalMs: number;
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
@@ -91,35 +99,11 @@ export class SlackPoster {
     this.#checkTokens = this.#checksPerMinute;
   }
 
-  /** Posts `text` in its channel's turn. Rejects with a SlackPlatformError or a SlackDeadlineError. */
+  /**
+   * Posts `text` once its channel may post. Resolves `posted` or `unconfirmed`; rejects with a
+   * SlackPlatformError (Slack refused it) or a SlackDeadlineError (out of time, surely not posted).
+   */
   async post(target: PostTarget, text: string, options: PostOptions): Promise<PostResult> {
-    let line = this.#lines.get(target.channel);
-    if (!line) {
-      line = { tail: Promise.resolve(), nextAt: 0, queued: 0 };
-      this.#lines.set(target.channel, line);
-    }
-    const current = line;
-    current.queued++;
-    const run = current.tail.then(() => this.#send(current, target, text, options));
-    current.tail = run.catch(() => undefined);
-    try {
-      return await run;
-    } finally {
-      if (--current.queued === 0) this.#forgetLater(target.channel, current);
-    }
-  }
-
-  /** Drops an idle channel's line once its pause is over, so the map holds only busy channels. */
-  #forgetLater(channel: string, line: Line): void {
-    const forget = () => {
-      if (line.queued === 0 && this.#lines.get(channel) === line) this.#lines.delete(channel);
-    };
-    const waitMs = line.nextAt - performance.now();
-    if (waitMs <= 0) forget();
-    else setTimeout(forget, waitMs).unref();
-  }
-
-  async #send(line: Line, target: PostTarget, text: string, options: PostOptions): Promise<PostResult> {
     const { logger, metrics } = this.#options;
     const args = {
       channel: target.channel,
@@ -129,18 +113,18 @@ export class SlackPoster {
     };
     let reposted = false;
     for (let attempt = 0; ; attempt++) {
-      await this.#waitForTurn(line, options.signal);
+      await this.#turn(target.channel, options.signal);
       const startedAt = Date.now();
-      line.nextAt = performance.now() + this.#intervalMs;
       try {
         await this.#call("chat.postMessage", args, options.signal);
         return "posted";
       } catch (error) {
         const retryInMs = this.#retryDelay(error, attempt);
         if (retryInMs !== null) {
-          line.nextAt = Math.max(line.nextAt, performance.now() + retryInMs);
           metrics.slackPostRetries.inc({ reason: retryReason(error) });
           logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
+          if (isRateLimit(error)) this.#rateLimited(target.channel, retryInMs);
+          else await sleep(retryInMs, options.signal);
           continue;
         }
         if (error instanceof SlackPlatformError) {
@@ -160,6 +144,47 @@ export class SlackPoster {
     }
   }
 
+  /** Waits until `channel` may post; rejects (the post surely not made) when the deadline comes first. */
+  async #turn(channel: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const limit = this.#limits.get(channel);
+      const now = performance.now();
+      if (!limit || (now >= limit.pausedUntil && now >= limit.pacedUntil)) return;
+      if (now < limit.pausedUntil) {
+        await sleep(limit.pausedUntil - now, signal);
+        continue;
+      }
+      const slot = Math.max(now, limit.nextSlot);
+      limit.nextSlot = slot + this.#intervalMs;
+      await sleep(slot - now, signal);
+      // A 429 that came in meanwhile holds this post too.
+      if (performance.now() >= limit.pausedUntil) return;
+    }
+  }
+
+  #rateLimited(channel: string, retryAfterMs: number): void {
+    const now = performance.now();
+    let limit = this.#limits.get(channel);
+    if (!limit) {
+      limit = { pausedUntil: 0, pacedUntil: 0, nextSlot: 0 };
+      this.#limits.set(channel, limit);
+      this.#forgetWhenCalm(channel, limit);
+    }
+    limit.pausedUntil = Math.max(limit.pausedUntil, now + retryAfterMs);
+    limit.pacedUntil = limit.pausedUntil + PACED_AFTER_429_MS;
+    limit.nextSlot = Math.max(limit.nextSlot, limit.pausedUntil);
+  }
+
+  /** Drops a channel's limit once its pacing is over, so the map holds only recently limited channels. */
+  #forgetWhenCalm(channel: string, limit: ChannelLimit): void {
+    const check = () => {
+      const left = limit.pacedUntil - performance.now();
+      if (left > 0) setTimeout(check, left).unref();
+      else if (this.#limits.get(channel) === limit) this.#limits.delete(channel);
+    };
+    setTimeout(check, PACED_AFTER_429_MS).unref();
+  }
+
   /** The pause before retrying `error`, or null when it must not be retried. */
   #retryDelay(error: unknown, attempt: number): number | null {
     if (error instanceof SlackRateLimitedError) return error.retryAfterMs;
@@ -169,11 +194,6 @@ export class SlackPoster {
       (error instanceof SlackNetworkError && error.neverSent) ||
       (error instanceof SlackHttpError && (error.status === 502 || error.status === 503));
     return surelyNotPosted ? backoffMs(attempt, this.#options.random) : null;
-  }
-
-  /** Waits for the channel's turn; rejects (the post surely not made) when the deadline comes first. */
-  async #waitForTurn(line: Line, signal: AbortSignal): Promise<void> {
-    await sleep(line.nextAt - performance.now(), signal);
   }
 
   /**
@@ -241,8 +261,15 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
+function isRateLimit(error: unknown): boolean {
+  return (
+    error instanceof SlackRateLimitedError ||
+    (error instanceof SlackPlatformError && error.code === "ratelimited")
+  );
+}
+
 function retryReason(error: unknown): string {
-  if (error instanceof SlackRateLimitedError || error instanceof SlackPlatformError) return "rate_limited";
+  if (isRateLimit(error)) return "rate_limited";
   if (error instanceof SlackHttpError) return `http_${error.status}`;
   return "never_sent";
 }
