@@ -67,6 +67,9 @@ interface ChannelLimit {
   nextSlot: number;
 }
 
+/** `ok: false` answers that are a rate limit too ("Application has posted too many messages"). */
+const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["ratelimited", "rate_limited"]);
+
 /** How long a channel keeps to one post per interval after a 429 (Slack said it went too fast). */
 const PACED_AFTER_429_MS = 60_000;
 
@@ -188,7 +191,7 @@ export class SlackPoster {
   /** The pause before retrying `error`, or null when it must not be retried. */
   #retryDelay(error: unknown, attempt: number): number | null {
     if (error instanceof SlackRateLimitedError) return error.retryAfterMs;
-    if (error instanceof SlackPlatformError && error.code === "ratelimited") return this.#intervalMs;
+    if (isRateLimit(error)) return this.#intervalMs;
     // A 502/503 comes from Slack's edge before any handler ran; 500 and 504 may follow a posted message.
     const surelyNotPosted =
       (error instanceof SlackNetworkError && error.neverSent) ||
@@ -264,7 +267,7 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function isRateLimit(error: unknown): boolean {
   return (
     error instanceof SlackRateLimitedError ||
-    (error instanceof SlackPlatformError && error.code === "ratelimited")
+    (error instanceof SlackPlatformError && RATE_LIMIT_CODES.has(error.code))
   );
 }
 
