@@ -7,7 +7,9 @@ import { Metrics } from "./metrics.js";
 import { Bridge, type StopReport } from "./pipeline/bridge.js";
 import { backoffMs } from "./pipeline/retry-policy.js";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
-import type { Adapter, AdapterContext, RouteHandler } from "./types.js";
+import { MemoryStore } from "./state/memory-store.js";
+import type { BridgeStore } from "./state/store.js";
+import type { Adapter, AdapterContext, Platform, RouteHandler } from "./types.js";
 
 /** A terminal to chat in. */
 export interface Terminal {
@@ -84,17 +86,35 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     password: credentials.password,
     timeoutMs: config.assistant.timeoutMs,
   });
+  const store = await openStore(config, logger);
+  const byPlatform = new Map<Platform, Adapter>();
   const bridge = new Bridge({
     client,
+    store,
+    portFor: (message) => {
+      const adapter = byPlatform.get(message.platform);
+      if (!adapter) throw new Error(`no ${message.platform} adapter runs in this process`);
+      return adapter.portFor(message.address);
+    },
+    platforms: configuredPlatforms(config, options.terminal !== null),
     queue: config.queue,
     mode: config.assistant.mode,
     maxInputChars: config.assistant.maxInputChars,
     maxAnswerChars: config.assistant.maxAnswerChars,
+    leaseMs: config.redis?.leaseMs ?? 30_000,
     logger,
     metrics,
   });
 
-  const adapters = await createAdapters(config, options, bridge, metrics, simulator !== null);
+  const adapters = await createAdapters(
+    config,
+    options,
+    { sink: bridge, memory: store },
+    metrics,
+    simulator !== null,
+  );
+  for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
+  bridge.start();
   const stopping = new AbortController();
   let server: RunningHttpServer | null = null;
   if (platformConfigured) {
@@ -107,7 +127,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       metrics,
       metricsToken: config.metricsToken,
       logger,
-      notReadyReasons: () => notReadyReasons(adapters, bridge, simulator !== null, stopping.signal.aborted),
+      notReadyReasons: () =>
+        notReadyReasons(adapters, store, bridge, simulator !== null, stopping.signal.aborted),
     });
     logger.info({ url: server.url }, "HTTP server listening");
   }
@@ -131,6 +152,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       adapters.map((adapter) => settle(adapter.close(), logger, `${adapter.platform} close`)),
     );
     await server?.close();
+    await store.close();
     await client.close();
     await simulator?.close();
     return report;
@@ -147,16 +169,42 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
   };
 }
 
+/** Redis when REDIS_URL is set (every replica that shares it acts as one bridge), else memory. */
+async function openStore(config: Config, logger: Logger): Promise<BridgeStore> {
+  if (config.redis === null) return new MemoryStore();
+  // Loaded only when used, like the adapters: the memory mode costs no Redis client at start-up.
+  const { connectRedisStore } = await import("./state/redis-store.js");
+  const store = await connectRedisStore({
+    url: config.redis.url,
+    prefix: config.redis.prefix,
+    logger: logger.child({ component: "redis" }),
+  });
+  logger.info(
+    { prefix: config.redis.prefix },
+    "shared state on Redis: every replica with this REDIS_URL acts as one bridge",
+  );
+  return store;
+}
+
+/** The platforms whose adapters this process runs, in the order createAdapters makes them. */
+function configuredPlatforms(config: Config, terminal: boolean): Platform[] {
+  const platforms: Platform[] = [];
+  if (config.slack) platforms.push("slack");
+  if (config.discord) platforms.push("discord");
+  if (platforms.length === 0 && terminal) platforms.push("console");
+  return platforms;
+}
+
 /** Loads only the configured platforms' code, so an unused SDK costs no start-up time. */
 async function createAdapters(
   config: Config,
   options: AppOptions,
-  bridge: Bridge,
+  shared: Pick<AdapterContext, "sink" | "memory">,
   metrics: Metrics,
   simulated: boolean,
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({
-    sink: bridge,
+    ...shared,
     logger: options.logger.child({ platform }),
   });
   const adapters: Adapter[] = [];
@@ -184,12 +232,15 @@ async function createAdapters(
 
 function notReadyReasons(
   adapters: readonly Adapter[],
+  store: BridgeStore,
   bridge: Bridge,
   simulated: boolean,
   stopping: boolean,
 ): string[] {
   const reasons: string[] = [];
   if (stopping) reasons.push("shutting down");
+  const storeReason = store.notReadyReason();
+  if (storeReason !== null) reasons.push(storeReason);
   if (simulated) reasons.push("assistant: no Twilio credentials set, answering from the offline simulator");
   const assistant = bridge.notReadyReason();
   if (assistant !== null) reasons.push(assistant);

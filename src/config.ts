@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS } from "./answer-cap.js";
 import type { AssistantMode } from "./assistant/types.js";
+import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -50,11 +51,22 @@ export interface DiscordConfig {
   allowedUsers: ReadonlySet<string> | null;
 }
 
+export interface RedisConfig {
+  /** redis:// or rediss:// (TLS), user and password included; never log it (see redisEndpoint). */
+  url: string;
+  /** Before every key: one hash tag, so the store's scripts work on Redis Cluster. */
+  prefix: string;
+  /** A worker's hold on a session; renewed every third of it while the worker lives. */
+  leaseMs: number;
+}
+
 export interface Config {
   assistant: AssistantConfig;
   queue: QueueConfig;
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
+  /** Shared state for several replicas; null keeps everything in this process's memory. */
+  redis: RedisConfig | null;
   port: number;
   logLevel: LogLevel;
   /** False when LOG_LEVEL is unset (the terminal chat then logs only warnings). */
@@ -101,6 +113,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     queue,
     slack: readSlack(read),
     discord: readDiscord(read),
+    redis: readRedis(read),
     port: read.int("PORT", 3000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     logLevelSet: read.optional("LOG_LEVEL") !== null,
@@ -202,6 +215,44 @@ function readDiscord(read: Reader): DiscordConfig | null {
   };
   if (!botToken) return null;
   return { botToken, ...common };
+}
+
+function readRedis(read: Reader): RedisConfig | null {
+  const url = read.optional("REDIS_URL");
+  const prefix = read.optional("REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX;
+  const leaseMs = read.int("REDIS_LEASE_MS", 30_000, 100);
+  if (!hasHashTag(prefix)) {
+    read.problem(
+      `REDIS_PREFIX must begin with one hash tag such as {bridge}: (Redis Cluster runs a script only on keys of one slot), got "${prefix}"`,
+    );
+  }
+  if (url === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The value may hold a password: never echo it.
+    read.problem("REDIS_URL must be a URL such as redis://user:password@host:6379 or rediss://… for TLS");
+    return null;
+  }
+  for (const secret of [parsed.password, decodeOrSelf(parsed.password)]) {
+    if (secret) read.secrets.push(secret);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    read.problem(`REDIS_URL must start with redis:// or rediss:// (TLS), got "${parsed.protocol}//…"`);
+  } else if (!parsed.hostname) {
+    read.problem("REDIS_URL has no host");
+  }
+  return { url, prefix, leaseMs };
+}
+
+/** node-redis decodes the URL's password; a malformed escape stays as written. */
+function decodeOrSelf(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Typed reads that collect problems instead of throwing, so one message can name them all. */

@@ -16,6 +16,7 @@ export type CallOutcome =
 /** Every metric the bridge exports, on a registry of its own (so tests can make several). */
 export class Metrics {
   readonly registry = new Registry();
+  #readDepth: (() => Promise<number>) | null = null;
   readonly messagesReceived = new Counter({
     name: "bridge_messages_received_total",
     help: "User messages handed to the core, by platform.",
@@ -36,7 +37,23 @@ export class Metrics {
   });
   readonly queueDepth = new Gauge({
     name: "bridge_queue_depth",
-    help: "Messages accepted and not yet answered (waiting or in flight).",
+    help: "Messages accepted and not yet answered (waiting or in flight), over every replica.",
+    registers: [this.registry],
+    // Read from the store when scraped: with Redis, the depth is the shared queue's, not this process's.
+    collect: async () => {
+      if (this.#readDepth) this.queueDepth.set(await this.#readDepth().catch(() => Number.NaN));
+    },
+  });
+  readonly storeErrors = new Counter({
+    name: "bridge_store_errors_total",
+    help: "Store calls that failed or timed out (Redis down or slow), by operation.",
+    labelNames: ["operation"] as const,
+    registers: [this.registry],
+  });
+  readonly recovered = new Counter({
+    name: "bridge_recovered_messages_total",
+    help: "Messages taken over from a worker that died, by how far they had got (queued, started, answered).",
+    labelNames: ["phase"] as const,
     registers: [this.registry],
   });
   readonly inFlight = new Gauge({
@@ -108,6 +125,11 @@ export class Metrics {
   /** Adds Node's process metrics (memory, event loop lag, ...). */
   collectProcessMetrics(): void {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where `bridge_queue_depth` is read from at each scrape. */
+  readQueueDepthFrom(read: () => Promise<number>): void {
+    this.#readDepth = read;
   }
 
   replyPosted(platform: Platform, kind: ReplyKind): void {

@@ -15,6 +15,8 @@ export const notices = {
   tooLong: (limit: number) =>
     `Your message is too long for the assistant: please keep it under ${limit.toLocaleString("en-US")} characters.`,
   restarting: () => "I'm restarting and could not finish this one. Please ask again in a minute.",
+  lost: (requestId: string) =>
+    `Sorry, your answer was lost while I restarted. Please ask again. ${ref(requestId)}`,
 } as const;
 
 /** Shown above an answer that tripped the assistant's safety checks. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from "node:http";
 import type { Logger } from "./logger.js";
+import type { BridgeStore } from "./state/store.js";
 
 export type Platform = "slack" | "discord" | "console";
 
@@ -17,9 +18,23 @@ export interface ChatMessage {
   id: string;
   /** A better `type:value` identity the adapter knows (e.g. `email:…`); else derived from the user. */
   identity?: string;
+  /** Where the reply goes, as the adapter's `portFor` needs it: stored with the message, so any replica can answer. */
+  address: ReplyAddress;
 }
 
-export type ReplyKind = "answer" | "flagged" | "aborted" | "failure" | "busy" | "too_long" | "restarting";
+/** A reply's destination in the adapter's own terms: plain JSON, never a secret worth logging. */
+export type ReplyAddress = { readonly [key: string]: string | number | boolean | null };
+
+export type ReplyKind =
+  | "answer"
+  | "flagged"
+  | "aborted"
+  | "failure"
+  | "busy"
+  | "too_long"
+  | "restarting"
+  /** The assistant call had started when the process answering it died: never sent twice. */
+  | "lost";
 
 /**
  * What the core asks an adapter to post. For `answer` and `flagged`, `text` is the assistant's
@@ -41,12 +56,17 @@ export interface ThreadPort {
   startWorking(): () => Promise<void>;
 }
 
-export type SubmitResult = "queued" | "duplicate" | "rejected" | "stopped";
+/**
+ * `queued` and `rejected` messages get exactly one reply; `duplicate` ones none; `stopped` (shutting
+ * down) and `unavailable` (the store did not answer) were not taken: the platform should deliver
+ * them again, or the adapter tells the person.
+ */
+export type SubmitResult = "queued" | "duplicate" | "rejected" | "stopped" | "unavailable";
 
 /** What adapters hand messages to (the core's Bridge). */
 export interface MessageSink {
-  /** Takes a message; every "queued" or "rejected" message gets exactly one reply through `port`. */
-  submit(message: ChatMessage, port: ThreadPort): SubmitResult;
+  /** Stores a message durably (resolves once it is stored); its reply goes through the adapter's `portFor`. */
+  submit(message: ChatMessage): Promise<SubmitResult>;
 }
 
 /** An adapter's HTTP endpoint on the shared server (e.g. Slack's Events API). */
@@ -57,6 +77,8 @@ export interface Adapter {
   readonly platform: Platform;
   /** Paths this adapter serves on the shared HTTP server; empty when it serves none. */
   readonly routes: ReadonlyMap<string, RouteHandler>;
+  /** The port for a reply to `address`, built from the address alone (any replica may post any reply). */
+  portFor(address: ReplyAddress): ThreadPort;
   /** Connects; resolves once messages can flow. */
   start(): Promise<void>;
   /** Null when connected and taking messages, else why not (for /readyz). */
@@ -71,4 +93,9 @@ export interface Adapter {
 export interface AdapterContext {
   sink: MessageSink;
   logger: Logger;
+  /** Memory shared by every replica (and kept across restarts when the store is Redis). */
+  memory: SharedMemory;
 }
+
+/** The part of the store adapters use: remembered values with a time to live. */
+export type SharedMemory = Pick<BridgeStore, "remember" | "recall">;

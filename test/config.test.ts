@@ -171,4 +171,53 @@ describe("loadConfig", () => {
       expect.arrayContaining(["token-value-1234", "xoxb-abc", "sigsecret", "mtok"]),
     );
   });
+
+  describe("Redis", () => {
+    it("keeps state in memory unless REDIS_URL is set", () => {
+      expect(load({}).redis).toBeNull();
+      expect(load({ REDIS_URL: "redis://127.0.0.1:6379" }).redis).toEqual({
+        url: "redis://127.0.0.1:6379",
+        prefix: "{bridge}:",
+        leaseMs: 30_000,
+      });
+    });
+
+    it("takes TLS, a prefix and a lease time", () => {
+      const config = load({
+        REDIS_URL: "rediss://default:pw-123456@cache.example.com:6380/2",
+        REDIS_PREFIX: "{chat-prod}:",
+        REDIS_LEASE_MS: "10000",
+      });
+      expect(config.redis).toEqual({
+        url: "rediss://default:pw-123456@cache.example.com:6380/2",
+        prefix: "{chat-prod}:",
+        leaseMs: 10_000,
+      });
+    });
+
+    it("hands the URL's password to the logger's scrubber, encoded and decoded", () => {
+      const config = load({ REDIS_URL: "redis://:p%40ss-w0rd@127.0.0.1:6379" });
+      expect(config.secrets).toEqual(expect.arrayContaining(["p%40ss-w0rd", "p@ss-w0rd"]));
+    });
+
+    it("refuses other schemes and bad prefixes without echoing the URL's credentials", () => {
+      const problems = problemsOf({
+        REDIS_URL: "http://user:hunter2-secret@127.0.0.1:6379",
+        REDIS_PREFIX: "bridge:",
+        REDIS_LEASE_MS: "5",
+      });
+      expect([...problems].sort()).toEqual(
+        [
+          'REDIS_URL must start with redis:// or rediss:// (TLS), got "http://…"',
+          'REDIS_PREFIX must begin with one hash tag such as {bridge}: (Redis Cluster runs a script only on keys of one slot), got "bridge:"',
+          'REDIS_LEASE_MS must be a whole number from 100 up, got "5"',
+        ].sort(),
+      );
+      expect(problems.join("\n")).not.toContain("hunter2");
+      const unparseable = problemsOf({ REDIS_URL: "redis://user:hunter2-secret@[bad" });
+      expect(unparseable).toEqual([
+        "REDIS_URL must be a URL such as redis://user:password@host:6379 or rediss://… for TLS",
+      ]);
+    });
+  });
 });

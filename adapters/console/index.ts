@@ -47,8 +47,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       return;
     }
     counter++;
-    const result = context.sink.submit(
-      {
+    void context.sink
+      .submit({
         platform: "console",
         workspace: "local",
         channel: "terminal",
@@ -56,10 +56,13 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
         user: options.user,
         text,
         id: `${process.pid}-${counter}`,
-      },
-      port,
-    );
-    if (result === "stopped") write("(the bridge is shutting down; this message was not sent)");
+        address: {},
+      })
+      .then((result) => {
+        if (result === "stopped") write("(the bridge is shutting down; this message was not sent)");
+        if (result === "unavailable")
+          write("(the bridge could not store this message; please send it again)");
+      });
   });
   lines.on("close", () => {
     if (taking) options.onEnd();
@@ -68,6 +71,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   return {
     platform: "console",
     routes: new Map(),
+    // One terminal, one place to answer.
+    portFor: () => port,
     async start() {
       taking = true;
       write(`${options.greeting}\n${HELP}`);

@@ -5,6 +5,7 @@ import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
 import { Intake } from "./intake.js";
+import { DiscordPort, type PortOptions, portTarget } from "./port.js";
 import { DmConversations } from "./sessions.js";
 import { watchConnection } from "./status.js";
 
@@ -42,11 +43,17 @@ export function createDiscordAdapter(
       isMember: (guildId, userId) => isGuildMember(rest, guildId, userId),
     }),
     conversations: new DmConversations({
+      memory: context.memory,
       history: (channelId, beforeId, limit) => recentMessages(rest, channelId, beforeId, limit),
     }),
-    port: { rest, logger, typingIntervalMs: options.typingIntervalMs ?? 8000, typingLoops },
     taking: () => taking,
   });
+  const portOptions: PortOptions = {
+    rest,
+    logger,
+    typingIntervalMs: options.typingIntervalMs ?? 8000,
+    typingLoops,
+  };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));
   // Opens intake before discord.js replays the messages it held back until it was ready.
@@ -57,6 +64,9 @@ export function createDiscordAdapter(
   return {
     platform: "discord",
     routes: new Map(),
+    portFor(address) {
+      return new DiscordPort(portTarget(address), portOptions);
+    },
     async start() {
       const abort = new AbortController();
       try {

@@ -6,12 +6,14 @@ import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
-import { DiscordPort, type PortOptions, type PortTarget, postNote } from "./port.js";
+import { type PortTarget, postNote } from "./port.js";
 import { KeyedSerial } from "./serial.js";
 import type { DmConversations } from "./sessions.js";
 
 export const NEW_CONVERSATION =
   "New conversation started: I won't remember what we said before this message.";
+export const UNAVAILABLE =
+  "Sorry, I can't take questions right now. Please send yours again in a few minutes.";
 export const NEW_IN_THREAD =
   "Each thread is one conversation. To start a new one, mention me in a channel with your question.";
 
@@ -22,7 +24,6 @@ export interface IntakeOptions {
   logger: Logger;
   access: Access;
   conversations: DmConversations;
-  port: PortOptions;
   /** False once the adapter stopped taking messages (or before it is ready). */
   taking: () => boolean;
 }
@@ -100,7 +101,7 @@ export class Intake {
     const here: PortTarget = { channelId: view.channelId, replyTo: view.id, questionId: view.id };
     switch (trigger.kind) {
       case "dm_new":
-        conversations.startNew(view.channelId, view.id);
+        await conversations.startNew(view.channelId, view.id);
         await this.#note(view, NEW_CONVERSATION, "new");
         return;
       case "thread_new":
@@ -112,7 +113,7 @@ export class Intake {
           logger.warn({ err: error, channelId: view.channelId }, "discord: could not read the DM history");
           return view.channelId;
         });
-        this.#submit(
+        await this.#submit(
           view,
           trigger.text,
           { workspace: "dm", channel: view.channelId, thread: conversation },
@@ -134,7 +135,7 @@ export class Intake {
         });
         const target = threadId ? { channelId: threadId, replyTo: null, questionId: view.id } : here;
         // A thread started on a message has the message's id: the session is the same either way.
-        this.#submit(
+        await this.#submit(
           view,
           trigger.text,
           { workspace: guild, channel: view.channelId, thread: view.id },
@@ -143,7 +144,7 @@ export class Intake {
         return;
       }
       case "thread":
-        this.#submit(
+        await this.#submit(
           view,
           trigger.text,
           {
@@ -157,13 +158,13 @@ export class Intake {
     }
   }
 
-  #submit(
+  async #submit(
     view: MessageView,
     text: string,
     where: Pick<ChatMessage, "workspace" | "channel" | "thread">,
     target: PortTarget,
-  ): void {
-    const { sink, logger, port } = this.#options;
+  ): Promise<void> {
+    const { sink, logger } = this.#options;
     const message: ChatMessage = {
       platform: "discord",
       ...where,
@@ -172,9 +173,13 @@ export class Intake {
       id: view.id,
       // One customer per Discord user, the same in DMs and on every server.
       identity: `user_id:discord_${view.authorId}`,
+      address: { ...target },
     };
-    const result = sink.submit(message, new DiscordPort(target, port));
+    // Every replica on the gateway sees this message: the store's dedupe lets exactly one take it.
+    const result = await sink.submit(message);
     logger.debug({ messageId: view.id, result }, "discord: message submitted");
+    // Discord never delivers again: say so rather than leave the question unanswered.
+    if (result === "unavailable") await this.#note(view, UNAVAILABLE, "unavailable");
   }
 
   async #note(view: MessageView, text: string, purpose: string): Promise<void> {

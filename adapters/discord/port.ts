@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { REST } from "discord.js";
 import type { Logger } from "../../src/logger.js";
-import type { Reply, ThreadPort } from "../../src/types.js";
+import type { Reply, ReplyAddress, ThreadPort } from "../../src/types.js";
 import { postMessage, sendTyping } from "./api.js";
 import { messageBody, nonceFor, renderReply } from "./replies.js";
 
@@ -18,6 +18,19 @@ export interface PortTarget {
    * when a rolling restart briefly runs two processes that both answer it, Discord keeps one post.
    */
   questionId: string;
+}
+
+/** The target a Discord message was stored with, checked: a malformed one is a bug, not a reply. */
+export function portTarget(address: ReplyAddress): PortTarget {
+  const { channelId, replyTo, questionId } = address;
+  if (
+    typeof channelId !== "string" ||
+    typeof questionId !== "string" ||
+    !(replyTo === null || typeof replyTo === "string")
+  ) {
+    throw new Error("not a Discord reply address");
+  }
+  return { channelId, replyTo, questionId };
 }
 
 export interface PortOptions {

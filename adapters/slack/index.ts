@@ -9,14 +9,14 @@ import {
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
 import type { Metrics } from "../../src/metrics.js";
-import type { Adapter, AdapterContext, RouteHandler } from "../../src/types.js";
+import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
 import { boltLogger } from "./bolt-logger.js";
 import { CredentialHealth } from "./credentials.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
-import { SlackIntake } from "./intake.js";
+import { IntakeUnavailableError, SlackIntake } from "./intake.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
-import type { SlackPortDeps } from "./replies.js";
+import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
 import { UserDirectory } from "./users.js";
 import { createSlackCaller } from "./web-call.js";
 
@@ -46,11 +46,6 @@ const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message"]);
 const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
-
-/** Thrown by the listener after stopIntake so the request is answered 503, not acknowledged. */
-class IntakeClosedError extends Error {
-  override name = "IntakeClosedError";
-}
 
 /**
  * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
@@ -91,12 +86,13 @@ export function createSlackAdapter(
       : new HTTPReceiver({
           signingSecret: required(config.signingSecret, "SLACK_SIGNING_SECRET"),
           logger: sdkLogger,
-          // The response waits for the listener (which only hands the message over, in microseconds),
-          // so a request that arrives after stopIntake can still be answered 503 instead of 200.
+          // The response waits for the listener, which resolves once the message is stored: a message
+          // the store could not take (or that arrives after stopIntake) is answered 503, not 200, and
+          // Slack delivers it again.
           processBeforeResponse: true,
           processEventErrorHandler: async (args) => {
             const { error, response } = args;
-            if (error instanceof IntakeClosedError) {
+            if (unwrap(error) instanceof IntakeUnavailableError) {
               unavailable(response);
               return false;
             }
@@ -149,11 +145,10 @@ export function createSlackAdapter(
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
   });
+  // The Events API response waits for the message to be stored, so for its lookups too: one try of
+  // at most 1.5 s keeps it inside Slack's 3 s (a name not found shows as the id).
   const users = new UserDirectory(
-    new webApi.WebClient(
-      config.botToken,
-      clientOptions({ retryConfig: { retries: 2, maxTimeout: 2_000 }, timeout: 5_000 }),
-    ),
+    new webApi.WebClient(config.botToken, clientOptions({ retryConfig: { retries: 0 }, timeout: 1_500 })),
     logger,
   );
   const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken });
@@ -177,7 +172,15 @@ export function createSlackAdapter(
     metrics,
     replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
   };
-  const intake = new SlackIntake({ config, sink: context.sink, logger, ports, health, users });
+  const intake = new SlackIntake({
+    config,
+    sink: context.sink,
+    memory: context.memory,
+    logger,
+    ports,
+    health,
+    users,
+  });
   /** `tokens_revoked` (for the bot's token, not only users' OAuth tokens) and `app_uninstalled`. */
   const credentialEvent = (event: { type?: unknown; tokens?: { bot?: unknown } }) => {
     if (event.type === "app_uninstalled") health.report("app_uninstalled");
@@ -185,12 +188,10 @@ export function createSlackAdapter(
   };
 
   const listener = async (args: { body: unknown; event: unknown; context: { botUserId?: string } }) => {
-    // HTTP: checked and handed over in one synchronous step, so nothing slips in between stopIntake
-    // and the core. Socket Mode has acknowledged the event already: it is taken while the core drains.
-    if (!intakeOpen && receiver instanceof HTTPReceiver) {
-      throw new IntakeClosedError("no longer taking Slack events");
-    }
-    intake.handle(args.body, args.event, args.context.botUserId);
+    // HTTP: refused after stopIntake, so Slack delivers it to the next process. Socket Mode has
+    // acknowledged the event already: it is taken while the core drains.
+    if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
+    await intake.handle(args.body, args.event, args.context.botUserId);
   };
   app.event("app_mention", listener);
   app.event("message", listener);
@@ -198,8 +199,12 @@ export function createSlackAdapter(
   app.event("tokens_revoked", async ({ event }) => credentialEvent(event));
   app.event("app_uninstalled", async ({ event }) => credentialEvent(event));
   app.error(async (error) => {
-    const original = (error as { original?: unknown }).original ?? error;
-    if (original instanceof IntakeClosedError) throw original;
+    const original = unwrap(error);
+    if (original instanceof IntakeUnavailableError) {
+      // Socket Mode acknowledged it before the listener ran: this message is lost (see README).
+      if (receiver instanceof SocketModeReceiver) logger.error({ err: original }, "slack message not stored");
+      throw original;
+    }
     // Acknowledged anyway: a retry would meet the same bug.
     logger.error({ err: error }, "slack event handling failed");
   });
@@ -227,6 +232,9 @@ export function createSlackAdapter(
   return {
     platform: "slack",
     routes,
+    portFor(address) {
+      return slackThreadPort(ports, slackTarget(address));
+    },
     async start() {
       if (!authenticated) {
         try {
@@ -262,6 +270,21 @@ export function createSlackAdapter(
       await closeSocket();
     },
   };
+}
+
+/** Bolt wraps listener errors; the original says what happened. */
+function unwrap(error: unknown): unknown {
+  return (error as { original?: unknown } | null)?.original ?? error;
+}
+
+/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
+function slackTarget(address: ReplyAddress): SlackTarget {
+  const { channel, thread, ts, user } = address;
+  if (typeof channel !== "string" || typeof thread !== "string" || typeof ts !== "string") {
+    throw new Error("not a Slack reply address");
+  }
+  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
+  return { channel, thread, ts, user: typeof user === "string" ? user : null };
 }
 
 function unavailable(response: ServerResponse): void {

@@ -1,17 +1,19 @@
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
-import type { ChatMessage, MessageSink } from "../../src/types.js";
+import type { ChatMessage, MessageSink, SharedMemory } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
-import { classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import { postNotice, type SlackPortDeps, slackThreadPort } from "./replies.js";
+import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
+import { postNotice, type SlackPortDeps } from "./replies.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
-import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER } from "./wording.js";
+import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER, UNAVAILABLE } from "./wording.js";
 
 export interface SlackIntakeOptions {
-  config: Pick<SlackConfig, "threadFollowups" | "identity" | "allowedChannels" | "allowedUsers">;
+  config: Pick<SlackConfig, "mode" | "threadFollowups" | "identity" | "allowedChannels" | "allowedUsers">;
   sink: MessageSink;
+  /** Where the active threads are remembered (shared by every replica with Redis). */
+  memory: SharedMemory;
   logger: Logger;
   /** Posts replies and notices. */
   ports: SlackPortDeps;
@@ -20,11 +22,24 @@ export interface SlackIntakeOptions {
   users: UserDirectory;
 }
 
+/** The core did not take the message (store down, shutting down): the delivery must be refused. */
+export class IntakeUnavailableError extends Error {
+  override name = "IntakeUnavailableError";
+  constructor(readonly result: "unavailable" | "stopped") {
+    super(result === "stopped" ? "no longer taking Slack events" : "the message could not be stored");
+  }
+}
+
+/** The shared-memory key of an active thread. */
+function activeThreadKey(key: string): string {
+  return `slack:active-thread:${key}`;
+}
+
 /**
- * Threads the bot answers, so replies there need no mention: a day after the last message, bounded
- * to the most recent 50,000. Memory only: forgotten on restart (a new mention brings the bot back).
+ * How long a thread the bot answers stays one where replies need no mention: a day after its last
+ * message. Kept in the store, so with Redis a restart or another replica remembers it too.
  */
-const ACTIVE_THREADS = { ttlMs: 24 * 3_600_000, maxEntries: 50_000 };
+const ACTIVE_THREAD_TTL_MS = 24 * 3_600_000;
 /** Refusals and hints already sent, so an event's twin or retry does not send another. */
 const NOTICED = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
 
@@ -35,7 +50,6 @@ const NOTICED = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
  */
 export class SlackIntake {
   readonly #options: SlackIntakeOptions;
-  readonly #activeThreads = new TtlSet(ACTIVE_THREADS);
   readonly #noticed = new TtlSet(NOTICED);
   /** Per thread, the last message waiting for a lookup; deleted when the thread's line empties. */
   readonly #lines = new Map<string, Promise<void>>();
@@ -44,14 +58,14 @@ export class SlackIntake {
     this.#options = options;
   }
 
-  /** Takes one `app_mention` or `message` event; never throws on a malformed one. */
-  handle(body: unknown, event: unknown, botUserId: string | undefined): void {
-    const { config, logger, users } = this.#options;
-    const classified = classifyEvent(body, event, {
-      botUserId,
-      threadFollowups: config.threadFollowups,
-      isActiveThread: (key) => this.#activeThreads.has(key),
-    });
+  /**
+   * Takes one `app_mention` or `message` event; resolves once it is stored (or skipped), and rejects
+   * with `IntakeUnavailableError` when the core could not store it, so the delivery is refused and
+   * Slack delivers it again. A malformed event is skipped, never thrown on.
+   */
+  async handle(body: unknown, event: unknown, botUserId: string | undefined): Promise<void> {
+    const { config, logger, users, memory } = this.#options;
+    const classified = await this.#classify(body, event, botUserId);
     if (!classified.take) {
       logger.debug({ reason: classified.reason }, "slack event skipped");
       return;
@@ -62,8 +76,12 @@ export class SlackIntake {
     if (this.#refused(message, key)) return;
     if (message.trigger !== "dm") {
       // Refreshing on every message keeps a lively thread remembered.
-      this.#activeThreads.delete(key);
-      this.#activeThreads.add(key);
+      await memory.remember(activeThreadKey(key), "1", ACTIVE_THREAD_TTL_MS).catch((error: unknown) => {
+        logger.warn(
+          { err: error },
+          "could not remember the thread as active; follow-ups there need a mention",
+        );
+      });
     }
 
     const needed = unnamedMentions(message.text, botUserId);
@@ -71,18 +89,46 @@ export class SlackIntake {
     const missing = needed.filter((id) => users.cached(id) === undefined);
     const line = this.#lines.get(key);
     if (missing.length === 0 && line === undefined) {
-      this.#submit(message, botUserId, (id) => users.cached(id));
-      return;
+      return this.#submit(message, botUserId, (id) => users.cached(id));
     }
     const found = new Map<string, SlackUser | null>();
-    const next = (line ?? Promise.resolve())
+    const handed = (line ?? Promise.resolve())
       .then(() => Promise.all(missing.map(async (id) => found.set(id, await users.lookup(id)))))
-      .then(() => this.#submit(message, botUserId, (id) => found.get(id) ?? users.cached(id)))
-      .catch((error: unknown) => logger.error({ err: error }, "could not hand a slack message over"))
+      .then(() => this.#submit(message, botUserId, (id) => found.get(id) ?? users.cached(id)));
+    const next = handed
+      .catch((error: unknown) => {
+        if (!(error instanceof IntakeUnavailableError))
+          logger.error({ err: error }, "could not hand a slack message over");
+      })
       .finally(() => {
         if (this.#lines.get(key) === next) this.#lines.delete(key);
       });
     this.#lines.set(key, next);
+    return handed;
+  }
+
+  /**
+   * Classifies the event; a reply in a thread is looked up in the shared memory of active threads
+   * only when it would be a follow-up there (one store read, never for mentions or DMs).
+   */
+  async #classify(body: unknown, event: unknown, botUserId: string | undefined): Promise<Classification> {
+    const { config, logger, memory } = this.#options;
+    let asked: string | null = null;
+    const context = { botUserId, threadFollowups: config.threadFollowups };
+    const first = classifyEvent(body, event, {
+      ...context,
+      isActiveThread: (key) => {
+        asked = key;
+        return false;
+      },
+    });
+    if (first.take || asked === null) return first;
+    const active = await memory.recall(activeThreadKey(asked)).catch((error: unknown) => {
+      // Unknown: taking it would answer a conversation not meant for the bot, so it is skipped.
+      logger.warn({ err: error }, "could not look up whether a thread is active; reply not taken");
+      return null;
+    });
+    return active === null ? first : classifyEvent(body, event, { ...context, isActiveThread: () => true });
   }
 
   /**
@@ -105,12 +151,12 @@ export class SlackIntake {
     return this.#lines.size;
   }
 
-  #submit(
+  async #submit(
     message: IncomingMessage,
     botUserId: string | undefined,
     user: (id: string) => SlackUser | null | undefined,
-  ) {
-    const { config, sink, logger, ports } = this.#options;
+  ): Promise<void> {
+    const { config, sink, logger } = this.#options;
     if (this.#unanswerable(message)) return;
     const text = readableText(message.text, { botUserId, userName: (id) => user(id)?.name ?? undefined });
     if (text === "") {
@@ -128,9 +174,15 @@ export class SlackIntake {
       text,
       id: messageId(message),
       ...(email ? { identity: `email:${email}` } : {}),
+      address: { channel: message.channel, thread: message.thread, ts: message.ts, user: message.user },
     };
-    const result = sink.submit(chat, slackThreadPort(ports, message));
+    const result = await sink.submit(chat);
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
+    if (result === "unavailable" && config.mode === "socket") {
+      // Bolt acknowledged the event before it reached us, so Slack will not deliver it again: say so.
+      this.#notice(message, `unavailable:${messageId(message)}`, UNAVAILABLE);
+    }
+    if (result === "unavailable" || result === "stopped") throw new IntakeUnavailableError(result);
   }
 
   /** Answers a message outside the allow-lists with one polite refusal; true when it did. */

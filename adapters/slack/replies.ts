@@ -16,8 +16,8 @@ export interface SlackTarget {
   thread: string;
   /** The question's own ts. */
   ts: string;
-  /** Who asked: told by DM when the thread cannot take the reply. */
-  user: string;
+  /** Who asked: told by DM when the thread cannot take the reply (null: unknown, no DM). */
+  user: string | null;
 }
 
 /** What every Slack port shares; built once by the adapter. */
@@ -104,7 +104,7 @@ async function postMessages(
         continue;
       }
       // A DM channel that refuses is the person's own: there is nowhere else to reach them.
-      if (!DM_INSTEAD.has(error.code) || target.channel.startsWith("D")) throw error;
+      if (!DM_INSTEAD.has(error.code) || target.channel.startsWith("D") || target.user === null) throw error;
       const dm = { channel: target.user, thread: null };
       const notice = escapeMrkdwn(undeliverableNotice(error.code)).replace(
         "{channel}",

@@ -4,18 +4,23 @@ import PQueue from "p-queue";
 import { capAnswer, DEFAULT_ANSWER_MAX_CHARS } from "../answer-cap.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
-import { TtlSet } from "../collections/ttl-set.js";
 import type { QueueConfig } from "../config.js";
 import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { CallOutcome, Metrics } from "../metrics.js";
 import { notices } from "../notices.js";
-import type { ChatMessage, Reply, SubmitResult, ThreadPort } from "../types.js";
-import { retryDelayMs } from "./retry-policy.js";
-import { StartWindow } from "./start-window.js";
+import type { BridgeStore, Claim, Lease, QueuedMessage, SessionHead } from "../state/store.js";
+import type { ChatMessage, Platform, Reply, SubmitResult, ThreadPort } from "../types.js";
+import { backoffMs, retryDelayMs } from "./retry-policy.js";
+import { sleep } from "./sleep.js";
 
 export interface BridgeOptions {
   client: AssistantClient;
+  store: BridgeStore;
+  /** The reply port of a message, rebuilt from its address: any replica may answer any message. */
+  portFor: (message: ChatMessage) => ThreadPort;
+  /** Platforms this process runs adapters for: it only takes their sessions from the store. */
+  platforms: readonly Platform[];
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
@@ -23,8 +28,12 @@ export interface BridgeOptions {
   maxAnswerChars?: number;
   logger: Logger;
   metrics: Metrics;
-  /** Seen-message memory. @default 15 minutes, 50,000 entries */
-  dedupe?: { ttlMs: number; maxEntries: number };
+  /** How long a worker holds a session without renewing it; renewed every third of it. @default 30000 */
+  leaseMs?: number;
+  /** Intake gives up on a store that has not answered by then, so the platform delivers again. @default 2000 */
+  storeTimeoutMs?: number;
+  /** How long a message id is remembered (it must outlive Slack's last retry). @default 15 minutes */
+  dedupeTtlMs?: number;
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
 }
@@ -34,124 +43,117 @@ export interface StopReport {
   drained: number;
   /** Messages that got the "restarting, please ask again" notice instead. */
   unfinished: number;
-}
-
-interface Job {
-  message: ChatMessage;
-  port: ThreadPort;
-  requestId: string;
-  identity: string;
-  sessionId: string;
-  userKey: string;
-  log: Logger;
+  /** Sessions left queued in the shared store for the other replicas (Redis only). */
+  left: number;
 }
 
 class ShutdownError extends Error {
   override name = "ShutdownError";
 }
 
-/**
- * Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). At Slack's
- * ceiling of 30,000 events an hour per workspace, 50,000 entries hold 15 minutes of several busy
- * workspaces, while keeping the set a few MB.
- */
-const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
+/** The store refused a fenced step: another worker holds the session now. */
+class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
+const DEDUPE_TTL_MS = 15 * 60_000;
+/** Store calls of work in progress are retried this long apart at most while the store is down. */
+const STORE_RETRY_CAP_MS = 5_000;
 
 /**
- * The platform-neutral pipeline: dedupe, input limits, backpressure, one FIFO per session feeding a
- * shared rate-limited queue, retries of what is safe to retry, and a reply for every message.
+ * The platform-neutral pipeline: durable intake (dedupe, input limits, backpressure), one FIFO per
+ * session with a lease so a session's messages are answered in order and one at a time over every
+ * replica, a shared rate limit, retries of what is safe to retry, and exactly one reply per message,
+ * also after a crash. Where the state lives is the store's business; this is the one code path.
  */
 export class Bridge {
   readonly #options: BridgeOptions;
+  readonly #store: BridgeStore;
   readonly #queue: PQueue;
-  readonly #starts: StartWindow;
-  readonly #seen: TtlSet;
-  /** Jobs per session, the head in progress; a session is deleted when it empties (bounded memory). */
-  readonly #sessions = new Map<string, Job[]>();
-  readonly #pendingPerUser = new Map<string, number>();
+  readonly #leaseMs: number;
+  /** Aborted at stop: no new sessions are claimed (shared store: at once; memory: after the drain). */
+  readonly #claiming = new AbortController();
+  /** Aborted when the grace time is over: in-flight calls are cancelled, the rest told to ask again. */
   readonly #shutdown = new AbortController();
   /** Rejects the callers of queued (not yet started) calls on shutdown. */
   readonly #cancellers = new Set<(reason: unknown) => void>();
-  #pending = 0;
+  /** Leases of the sessions this process is answering. */
+  readonly #held = new Set<Lease>();
   #accepting = true;
-  #resumeAt = 0;
-  #resumeTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #dispatcher: Promise<void> | null = null;
+  /** Wakes the dispatcher when a held session ends (a slot is free). */
+  #slotFreed: (() => void) | null = null;
   #idleWaiters: Array<() => void> = [];
-  #unfinished = 0;
+  #report: StopReport = { drained: 0, unfinished: 0, left: 0 };
   /** The HTTP status of the last call when Twilio refused the credentials; null once a call succeeds. */
   #credentialsRefused: number | null = null;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
-    this.#queue = new PQueue({
-      concurrency: options.queue.concurrency,
-      intervalCap: options.queue.rateLimit,
-      interval: options.queue.rateIntervalMs,
-      strict: true,
-    });
-    this.#starts = new StartWindow(options.queue.rateLimit, options.queue.rateIntervalMs);
+    this.#store = options.store;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#queue = new PQueue({ concurrency: options.queue.concurrency });
     // Every call in flight listens to this one signal (at most `concurrency`); by design, not a leak.
     setMaxListeners(0, this.#shutdown.signal);
-    this.#seen = new TtlSet(options.dedupe ?? DEDUPE_DEFAULT);
+    options.metrics.readQueueDepthFrom(() => this.#store.depth());
   }
 
-  /** Messages accepted and not yet answered. */
-  get pending(): number {
-    return this.#pending;
+  /** Starts taking sessions from the store. */
+  start(): void {
+    this.#dispatcher ??= this.#dispatch();
   }
 
   /**
-   * Takes one platform message. Every accepted message gets exactly one reply through `port`, later;
-   * a duplicate gets none; after `stop()` nothing is taken and nothing is remembered, so a redelivery
-   * can go to the next process.
+   * Takes one platform message: stored durably before this resolves. Every "queued" or "rejected"
+   * message gets exactly one reply, later, from whichever replica takes it; a duplicate gets none.
+   * "stopped" and "unavailable" messages were not taken, so a redelivery can be.
    */
-  submit(message: ChatMessage, port: ThreadPort): SubmitResult {
+  async submit(message: ChatMessage): Promise<SubmitResult> {
     if (!this.#accepting) return "stopped";
-    const { metrics, logger } = this.#options;
+    const { metrics, logger, maxInputChars, queue } = this.#options;
     metrics.messagesReceived.inc({ platform: message.platform });
-    if (!this.#seen.add(`${message.platform}:${message.id}`)) {
-      metrics.dedupeHits.inc({ platform: message.platform });
-      return "duplicate";
-    }
     const requestId = randomUUID();
     const log = logger.child({ platform: message.platform, thread: threadKeyFor(message), requestId });
     log.debug({ body: message.text }, "message received");
+    const key = `${message.platform}:${message.id}`;
+    const dedupeTtlMs = this.#options.dedupeTtlMs ?? DEDUPE_TTL_MS;
 
-    if (message.text.length > this.#options.maxInputChars) {
-      return this.#reject(message, port, log, {
-        kind: "too_long",
-        text: notices.tooLong(this.#options.maxInputChars),
+    try {
+      if (message.text.length > maxInputChars) {
+        if (!(await this.#intakeCall(this.#store.once(key, dedupeTtlMs)))) return this.#duplicate(message);
+        return this.#reject(message, log, {
+          kind: "too_long",
+          text: notices.tooLong(maxInputChars),
+          requestId,
+        });
+      }
+      const entry: QueuedMessage = {
+        key,
         requestId,
-      });
+        sessionId: sessionIdFor(message),
+        userKey: `${message.platform}:${message.workspace}:${message.user}`,
+        identity: identityFor(message),
+        message,
+      };
+      const limits = {
+        maxPending: queue.maxPending,
+        maxPendingPerUser: queue.maxPendingPerUser,
+        dedupeTtlMs,
+      };
+      const result = await this.#intakeCall(this.#store.accept(entry, limits));
+      if (result === "duplicate") return this.#duplicate(message);
+      if (result === "busy")
+        return this.#reject(message, log, { kind: "busy", text: notices.busy(), requestId });
+      return "queued";
+    } catch (error) {
+      metrics.storeErrors.inc({ operation: "accept" });
+      log.error(
+        { err: error },
+        "could not store the message: not taken, so the platform can deliver it again",
+      );
+      return "unavailable";
     }
-    const userKey = `${message.platform}:${message.workspace}:${message.user}`;
-    const userPending = this.#pendingPerUser.get(userKey) ?? 0;
-    const { maxPending, maxPendingPerUser } = this.#options.queue;
-    if (this.#pending >= maxPending || userPending >= maxPendingPerUser) {
-      return this.#reject(message, port, log, { kind: "busy", text: notices.busy(), requestId });
-    }
-
-    const job: Job = {
-      message,
-      port,
-      requestId,
-      identity: identityFor(message),
-      sessionId: sessionIdFor(message),
-      userKey,
-      log,
-    };
-    this.#pending++;
-    this.#pendingPerUser.set(userKey, userPending + 1);
-    metrics.queueDepth.set(this.#pending);
-    const session = this.#sessions.get(job.sessionId);
-    if (session) {
-      session.push(job);
-    } else {
-      const jobs = [job];
-      this.#sessions.set(job.sessionId, jobs);
-      void this.#runSession(job.sessionId, jobs);
-    }
-    return "queued";
   }
 
   /** Null while the assistant takes the bridge's credentials, else why not (for /readyz). */
@@ -161,143 +163,318 @@ export class Bridge {
   }
 
   /**
-   * Stops intake, lets queued and in-flight work finish for up to `graceMs`, then cancels what is
-   * left and tells those users to ask again.
+   * Stops intake and lets in-flight work finish for up to `graceMs`. With a shared store, queued
+   * sessions are left to the other replicas (or the next process); in memory, queued messages are
+   * answered within the grace time too. What is still running then is cancelled, and its users are
+   * told to ask again.
    */
   async stop(graceMs: number): Promise<StopReport> {
     this.#accepting = false;
-    const pendingAtStop = this.#pending;
-    if (this.#pending > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([this.#whenIdle(), graceOver]);
-      clearTimeout(timer);
-      if (this.#pending > 0) {
-        // Cancels in-flight calls, rejects queued ones and drops them; their users get "restarting".
+    if (!this.#stopping) {
+      this.#stopping = true;
+      if (this.#store.shared) this.#claiming.abort();
+      const graceOver = new AbortController();
+      await Promise.race([this.#whenIdle(), sleep(graceMs, graceOver.signal)]);
+      graceOver.abort();
+      if (!(await this.#idle())) {
         const reason = new ShutdownError("shutting down");
         this.#shutdown.abort(reason);
         for (const cancel of this.#cancellers) cancel(reason);
         this.#queue.clear();
-        this.#resume();
         await this.#whenIdle();
       }
+      this.#claiming.abort();
+      this.#slotFreed?.();
     }
-    clearTimeout(this.#resumeTimer);
-    return { drained: pendingAtStop - this.#unfinished, unfinished: this.#unfinished };
+    await this.#dispatcher;
+    return this.#report;
   }
 
-  #reject(message: ChatMessage, port: ThreadPort, log: Logger, reply: Reply): SubmitResult {
+  /**
+   * Runs a Twilio call that is not a question (feedback) through the same queue and shared rate
+   * limit, behind the questions; `task` gets the signal that shutdown aborts.
+   */
+  behindQuestions<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#schedule(async () => {
+      await this.#waitForStart();
+      return task(this.#shutdown.signal);
+    }, -1);
+  }
+
+  #duplicate(message: ChatMessage): SubmitResult {
+    this.#options.metrics.dedupeHits.inc({ platform: message.platform });
+    return "duplicate";
+  }
+
+  #reject(message: ChatMessage, log: Logger, reply: Reply): SubmitResult {
     this.#options.metrics.rejections.inc({ platform: message.platform, reason: reply.kind });
     log.info({ kind: reply.kind }, "message rejected");
-    void this.#post(port, reply, log, message);
+    void this.#post(message, reply, log);
     return "rejected";
   }
 
-  async #runSession(sessionId: string, jobs: Job[]): Promise<void> {
-    for (let job = jobs[0]; job !== undefined; job = jobs[0]) {
-      try {
-        await this.#handle(job);
-      } catch (error) {
-        // #handle catches what it expects; a bug must still not stall the session's later messages.
-        job.log.error({ err: error }, "message handling failed");
-      }
-      jobs.shift();
-      this.#finish(job);
-    }
-    this.#sessions.delete(sessionId);
+  /** A store call of intake: bounded, so a slow store makes intake refuse rather than hang. */
+  #intakeCall<T>(call: Promise<T>): Promise<T> {
+    const timeoutMs = this.#options.storeTimeoutMs ?? 2_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the store did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
-  async #handle(job: Job): Promise<void> {
-    if (this.#shutdown.signal.aborted) {
-      await this.#post(job.port, this.#restarting(job), job.log, job.message);
-      return;
+  /** Claims sessions while this process has free slots, and recovers dead workers' sessions. */
+  async #dispatch(): Promise<void> {
+    const { platforms, queue, metrics, logger } = this.#options;
+    const signal = this.#claiming.signal;
+    // Only a shared store has workers in other processes that can die holding a session.
+    const sweepEveryMs = this.#store.shared ? this.#leaseMs / 3 : Number.POSITIVE_INFINITY;
+    let nextSweep = this.#store.shared ? 0 : Number.POSITIVE_INFINITY;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (Date.now() >= nextSweep) {
+          nextSweep = Date.now() + sweepEveryMs;
+          const recovered = await this.#store.recoverExpired();
+          if (recovered > 0) {
+            metrics.recovered.inc({ phase: "session" }, recovered);
+            logger.warn({ sessions: recovered }, "took over sessions whose worker stopped");
+          }
+        }
+        // Twice the calls that may run: the next session's call already waits in the local queue when
+        // one finishes (no claim round trip in between), and questions stay ahead of feedback calls.
+        if (this.#held.size >= 2 * queue.concurrency) {
+          await new Promise<void>((resolve) => {
+            this.#slotFreed = resolve;
+          });
+          continue;
+        }
+        const claim = await this.#store.claim(platforms, this.#leaseMs);
+        failures = 0;
+        if (claim) {
+          void this.#runSession(claim);
+          continue;
+        }
+        await this.#store.waitForWork(platforms, Math.max(1, nextSweep - Date.now()), signal);
+      } catch (error) {
+        metrics.storeErrors.inc({ operation: "claim" });
+        if (failures++ === 0) logger.error({ err: error }, "could not take work from the store; retrying");
+        await sleep(Math.min(STORE_RETRY_CAP_MS, backoffMs(failures)), signal);
+      }
     }
+  }
+
+  /** Answers the session's messages one after another while the lease holds. */
+  async #runSession(claim: Claim): Promise<void> {
+    const { lease } = claim;
+    this.#held.add(lease);
+    // In one process nobody else can take the session over, so only a shared store's lease is renewed.
+    const heartbeat = this.#store.shared
+      ? setInterval(() => void this.#renew(lease), this.#leaseMs / 3)
+      : undefined;
+    heartbeat?.unref();
+    try {
+      let head: SessionHead | null | "lost" = claim.head;
+      while (head !== null && head !== "lost") {
+        if (head.phase === "queued" && this.#claiming.signal.aborted && this.#store.shared) {
+          // A rolling restart: the next process or another replica answers it; nobody needs a notice.
+          await this.#fenced("release", () => this.#store.release(lease));
+          this.#report.left++;
+          return;
+        }
+        try {
+          if (!(await this.#answer(lease, head))) return;
+        } catch (error) {
+          if (error instanceof LeaseLostError) return;
+          // #answer catches what it expects; a bug must still not stall the session's later messages.
+          const { requestId } = head.entry;
+          this.#options.logger.error({ err: error, requestId }, "message handling failed");
+        }
+        head = await this.#fenced("complete", () => this.#store.complete(lease, this.#leaseMs));
+      }
+    } catch (error) {
+      this.#options.logger.error({ err: error }, "session worker stopped");
+    } finally {
+      clearInterval(heartbeat);
+      this.#held.delete(lease);
+      this.#slotFreed?.();
+      this.#slotFreed = null;
+      void this.#checkIdle();
+    }
+  }
+
+  /** Answers the session's first message as far as it got; false when the lease was lost. */
+  async #answer(lease: Lease, head: SessionHead): Promise<boolean> {
+    const { entry } = head;
+    const { message, requestId } = entry;
+    const log = this.#options.logger.child({
+      platform: message.platform,
+      thread: threadKeyFor(message),
+      requestId,
+    });
+    if (head.phase !== "queued") {
+      // Taken over from a worker that died: never call the assistant again for it.
+      this.#options.metrics.recovered.inc({ phase: head.phase });
+      const reply = head.reply ?? { kind: "lost", text: notices.lost(requestId), requestId };
+      log.warn(
+        { phase: head.phase, kind: reply.kind },
+        "answering a message taken over from a stopped worker",
+      );
+      await this.#post(message, reply, log);
+      return true;
+    }
+    if (this.#shutdown.signal.aborted) return this.#settle(lease, message, this.#restarting(entry), log);
+    const port = this.#options.portFor(message);
     let stopWorking: (() => Promise<void>) | undefined;
     try {
-      stopWorking = job.port.startWorking();
+      stopWorking = port.startWorking();
     } catch (error) {
-      job.log.warn({ err: error }, "could not show the working indicator");
+      log.warn({ err: error }, "could not show the working indicator");
     }
     try {
-      const reply = await this.#ask(job);
-      await this.#post(job.port, reply, job.log, job.message);
+      const reply = await this.#ask(lease, entry, log);
+      if (reply.kind !== "restarting" && this.#stopping) this.#report.drained++;
+      return await this.#settle(lease, message, reply, log, port);
     } finally {
-      await stopWorking?.().catch((error: unknown) => {
-        job.log.warn({ err: error }, "could not remove the working indicator");
-      });
+      try {
+        await stopWorking?.();
+      } catch (error) {
+        log.warn({ err: error }, "could not remove the working indicator");
+      }
     }
+  }
+
+  /**
+   * Records the reply, then posts it: a worker that dies in between leaves it recorded, and the next
+   * one posts it instead of asking again. False when the lease was lost (nothing is posted).
+   */
+  async #settle(
+    lease: Lease,
+    message: ChatMessage,
+    reply: Reply,
+    log: Logger,
+    port?: ThreadPort,
+  ): Promise<boolean> {
+    if (!(await this.#fenced("record", () => this.#store.recordReply(lease, reply)))) return false;
+    if (port) await this.#postTo(port, message, reply, log);
+    else await this.#post(message, reply, log);
+    return true;
   }
 
   /** Calls the assistant, retrying what is safe to retry; always ends in a reply. */
-  async #ask(job: Job): Promise<Reply> {
+  async #ask(lease: Lease, entry: QueuedMessage, log: Logger): Promise<Reply> {
     const { client, metrics, queue, mode } = this.#options;
-    const request = { identity: job.identity, body: job.message.text, sessionId: job.sessionId, mode };
+    const request = { identity: entry.identity, body: entry.message.text, sessionId: entry.sessionId, mode };
     for (let attempt = 0; ; attempt++) {
       let started: number | null = null;
       try {
         // Retries go first: they were already at the front of the line.
         const outcome = await this.#schedule(
           async () => {
-            for (let wait = this.#starts.waitMs(performance.now()); wait > 0; ) {
-              await new Promise((resolve) => setTimeout(resolve, wait));
-              wait = this.#starts.waitMs(performance.now());
+            await this.#waitForStart();
+            // Fencing: the call goes out only while this worker still holds the session.
+            if (!(await this.#fenced("start", () => this.#store.markStarted(lease)))) {
+              throw new LeaseLostError("lease lost before the call");
             }
             started = performance.now();
             metrics.inFlight.set(this.#queue.pending);
-            const call = client.send(request, this.#shutdown.signal);
-            this.#starts.record(performance.now());
-            return call;
+            return client.send(request, this.#shutdown.signal);
           },
           attempt > 0 ? 1 : 0,
         );
         this.#observe(started ?? performance.now(), outcome.kind);
-        this.#credentialsAccepted(job.log);
-        job.log.info({ outcome: outcome.kind, attempt }, "assistant answered");
-        return this.#toReply(outcome, job);
+        this.#credentialsAccepted(log);
+        log.info({ outcome: outcome.kind, attempt }, "assistant answered");
+        return this.#toReply(outcome, entry, log);
       } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
         if (started !== null) this.#observe(started, callOutcome(error));
-        if (this.#shutdown.signal.aborted) return this.#restarting(job);
+        if (this.#shutdown.signal.aborted) return this.#restarting(entry);
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {
-          job.log.error({ err: error, attempt }, "assistant call failed");
+          log.error({ err: error, attempt }, "assistant call failed");
           if (error instanceof AssistantApiError && error.credentialsRefused) {
-            this.#credentialsRejected(error.status, job.log);
-            return { kind: "failure", text: notices.unavailable(job.requestId), requestId: job.requestId };
+            this.#credentialsRejected(error.status, log);
+            return {
+              kind: "failure",
+              text: notices.unavailable(entry.requestId),
+              requestId: entry.requestId,
+            };
           }
           const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
-          return {
-            kind: "failure",
-            text: timedOut ? notices.timeout(job.requestId) : notices.failure(job.requestId),
-            requestId: job.requestId,
-          };
+          const { requestId } = entry;
+          const text = timedOut ? notices.timeout(requestId) : notices.failure(requestId);
+          return { kind: "failure", text, requestId };
         }
-        job.log.warn({ err: error, attempt, delayMs: delay }, "assistant call will be retried");
-        this.#pauseFor(delay);
+        log.warn({ err: error, attempt, delayMs: delay }, "assistant call will be retried");
+        // Every replica waits: a 429 is about the account, not this process.
+        await this.#fenced("pause", () => this.#store.pauseStarts(delay));
       } finally {
         metrics.inFlight.set(this.#queue.pending);
       }
     }
   }
 
-  #toReply(outcome: AssistantOutcome, job: Job): Reply {
-    const { requestId } = job;
+  /** Waits until the shared sliding window has room for one more start, and takes it. */
+  async #waitForStart(): Promise<void> {
+    const { rateLimit, rateIntervalMs } = this.#options.queue;
+    for (;;) {
+      const wait = await this.#fenced("rate", () => this.#store.acquireStart(rateLimit, rateIntervalMs));
+      if (wait <= 0) return;
+      await sleep(wait, this.#shutdown.signal);
+      this.#shutdown.signal.throwIfAborted();
+    }
+  }
+
+  #toReply(outcome: AssistantOutcome, entry: QueuedMessage, log: Logger): Reply {
+    const { requestId } = entry;
     switch (outcome.kind) {
       case "answer":
       case "flagged": {
         const text = capAnswer(outcome.body, this.#options.maxAnswerChars ?? DEFAULT_ANSWER_MAX_CHARS);
         if (text !== outcome.body) {
           this.#options.metrics.answersCut.inc();
-          job.log.info({ chars: outcome.body.length }, "answer cut to ANSWER_MAX_CHARS");
+          log.info({ chars: outcome.body.length }, "answer cut to ANSWER_MAX_CHARS");
         }
         return { kind: outcome.kind, text, requestId };
       }
       case "aborted":
         return { kind: "aborted", text: notices.aborted(requestId), requestId };
       case "failure":
-        job.log.error({ error: outcome.error }, "assistant reported a failure");
+        log.error({ error: outcome.error }, "assistant reported a failure");
         return { kind: "failure", text: notices.failure(requestId), requestId };
+    }
+  }
+
+  /**
+   * A store call of work in progress: retried with back-off until the store answers (work is
+   * finished and recorded once it is back), or until the grace time is over. A `false` answer of a
+   * fenced step means another worker holds the session now.
+   */
+  async #fenced<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await call();
+      } catch (error) {
+        this.#options.metrics.storeErrors.inc({ operation });
+        if (failures === 0)
+          this.#options.logger.warn({ err: error, operation }, "store call failed; retrying");
+        if (this.#shutdown.signal.aborted && failures >= 3) throw error;
+        await sleep(Math.min(STORE_RETRY_CAP_MS, backoffMs(failures)));
+      }
+    }
+  }
+
+  /** Keeps the lease while a message takes long; a lost lease shows at the next fenced step. */
+  async #renew(lease: Lease): Promise<void> {
+    try {
+      await this.#store.renew(lease, this.#leaseMs);
+    } catch (error) {
+      this.#options.metrics.storeErrors.inc({ operation: "renew" });
+      this.#options.logger.warn({ err: error }, "could not renew a session lease");
     }
   }
 
@@ -330,28 +507,24 @@ export class Bridge {
     log.info("Twilio accepts the assistant credentials again");
   }
 
-  #restarting(job: Job): Reply {
-    this.#unfinished++;
-    return { kind: "restarting", text: notices.restarting(), requestId: job.requestId };
+  #restarting(entry: QueuedMessage): Reply {
+    this.#report.unfinished++;
+    return { kind: "restarting", text: notices.restarting(), requestId: entry.requestId };
   }
 
-  /** Pauses the shared queue (in-flight calls go on) until the latest asked-for resume time. */
-  #pauseFor(delayMs: number): void {
-    const resumeAt = Date.now() + delayMs;
-    if (resumeAt <= this.#resumeAt) return;
-    this.#resumeAt = resumeAt;
-    this.#queue.pause();
-    clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = setTimeout(() => this.#resume(), delayMs);
+  async #post(message: ChatMessage, reply: Reply, log: Logger): Promise<void> {
+    let port: ThreadPort;
+    try {
+      port = this.#options.portFor(message);
+    } catch (error) {
+      this.#options.metrics.replyErrors.inc({ platform: message.platform });
+      log.error({ err: error, kind: reply.kind }, "no port for the reply's address");
+      return;
+    }
+    await this.#postTo(port, message, reply, log);
   }
 
-  #resume(): void {
-    this.#resumeAt = 0;
-    clearTimeout(this.#resumeTimer);
-    this.#queue.start();
-  }
-
-  async #post(port: ThreadPort, reply: Reply, log: Logger, message: ChatMessage): Promise<void> {
+  async #postTo(port: ThreadPort, message: ChatMessage, reply: Reply, log: Logger): Promise<void> {
     try {
       await port.post(reply);
       this.#options.metrics.replyPosted(message.platform, reply.kind);
@@ -367,20 +540,23 @@ export class Bridge {
     metrics.assistantLatency.observe((performance.now() - started) / 1000);
   }
 
-  #finish(job: Job): void {
-    this.#pending--;
-    const left = (this.#pendingPerUser.get(job.userKey) ?? 1) - 1;
-    if (left > 0) this.#pendingPerUser.set(job.userKey, left);
-    else this.#pendingPerUser.delete(job.userKey);
-    this.#options.metrics.queueDepth.set(this.#pending);
-    if (this.#pending === 0) {
-      for (const wake of this.#idleWaiters.splice(0)) wake();
-    }
+  /** Idle: no session held here, and (in memory) nothing left queued that this process must answer. */
+  async #idle(): Promise<boolean> {
+    if (this.#held.size > 0) return false;
+    if (this.#store.shared) return true;
+    return (await this.#store.depth().catch(() => 0)) === 0;
+  }
+
+  async #checkIdle(): Promise<void> {
+    if (this.#idleWaiters.length === 0 || !(await this.#idle())) return;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      void this.#checkIdle();
+    });
   }
 }
 

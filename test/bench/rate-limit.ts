@@ -3,6 +3,7 @@ import type { AssistantClient } from "../../src/assistant/types.js";
 import { createLogger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
+import { MemoryStore } from "../../src/state/memory-store.js";
 import type { Reply, ThreadPort } from "../../src/types.js";
 import { startSimulatorProcess } from "./processes.js";
 
@@ -52,14 +53,28 @@ async function measureAgainst(
     timeoutMs: 30_000,
   });
   const starts: number[] = [];
+  let answered = 0;
+  let allAnswered: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    allAnswered = resolve;
+  });
   const client: AssistantClient = {
     send(request, signal) {
       starts.push(performance.now());
       return http.send(request, signal);
     },
   };
+  const port: ThreadPort = {
+    async post(_reply: Reply) {
+      if (++answered === calls) allAnswered();
+    },
+    startWorking: () => async () => {},
+  };
   const bridge = new Bridge({
     client,
+    store: new MemoryStore(),
+    portFor: () => port,
+    platforms: ["slack"],
     queue: {
       rateLimit: limit,
       rateIntervalMs: intervalMs,
@@ -74,30 +89,18 @@ async function measureAgainst(
     metrics: new Metrics(),
   });
 
-  let answered = 0;
-  let allAnswered: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    allAnswered = resolve;
-  });
-  const port: ThreadPort = {
-    async post(_reply: Reply) {
-      if (++answered === calls) allAnswered();
-    },
-    startWorking: () => async () => {},
-  };
+  bridge.start();
   for (let i = 0; i < calls; i++) {
-    bridge.submit(
-      {
-        platform: "slack",
-        workspace: "T",
-        channel: "C",
-        thread: `t${i}`,
-        user: `U${i}`,
-        text: "hi",
-        id: `m${i}`,
-      },
-      port,
-    );
+    void bridge.submit({
+      platform: "slack",
+      workspace: "T",
+      channel: "C",
+      thread: `t${i}`,
+      user: `U${i}`,
+      text: "hi",
+      id: `m${i}`,
+      address: {},
+    });
   }
   let timer: NodeJS.Timeout | undefined;
   const expected = (calls / limit) * intervalMs * 3 + 30_000;

@@ -11,7 +11,7 @@ afterEach(() => {
 
 describe("per-session order", () => {
   it("sends one session's messages one at a time, in arrival order, and replies in order", async () => {
-    const { bridge, assistant } = fakeBridge();
+    const { submit, assistant } = fakeBridge();
     // Earlier messages take longer, so any overlap or reordering would show.
     const delays = [500, 400, 300, 200, 100];
     assistant.respond = (request) =>
@@ -22,7 +22,7 @@ describe("per-session order", () => {
         ),
       );
     const port = new RecordingPort();
-    for (let i = 0; i < 5; i++) bridge.submit(message({ text: `msg ${i}` }), port);
+    for (let i = 0; i < 5; i++) void submit(message({ text: `msg ${i}` }), port);
 
     await vi.runAllTimersAsync();
 
@@ -43,14 +43,14 @@ describe("per-session order", () => {
   });
 
   it("runs different sessions side by side", async () => {
-    const { bridge, assistant } = fakeBridge();
+    const { submit, assistant } = fakeBridge();
     assistant.respond = () =>
       new Promise((resolve) =>
         setTimeout(() => resolve({ kind: "answer", body: "ok", sessionId: null }), 1000),
       );
     const port = new RecordingPort();
-    bridge.submit(message({ thread: "a" }), port);
-    bridge.submit(message({ thread: "b" }), port);
+    void submit(message({ thread: "a" }), port);
+    void submit(message({ thread: "b" }), port);
     await vi.advanceTimersByTimeAsync(10);
     expect(assistant.calls).toHaveLength(2);
     expect(assistant.calls.map((c) => c.request.sessionId)).toEqual(["slack__T1/C1/a", "slack__T1/C1/b"]);
@@ -59,7 +59,7 @@ describe("per-session order", () => {
   });
 
   it("goes on with a session's next message when handling one throws unexpectedly", async () => {
-    const { bridge, assistant, logLines } = fakeBridge();
+    const { store, submit, assistant, logLines } = fakeBridge();
     const port = new RecordingPort();
     let first = true;
     port.startWorking = () => {
@@ -70,17 +70,17 @@ describe("per-session order", () => {
         throw new Error("indicator exploded");
       };
     };
-    bridge.submit(message({ thread: "s" }), port);
-    bridge.submit(message({ thread: "s" }), port);
+    void submit(message({ thread: "s" }), port);
+    void submit(message({ thread: "s" }), port);
     await vi.runAllTimersAsync();
     expect(assistant.calls).toHaveLength(2);
     expect(port.replies).toHaveLength(2);
-    expect(bridge.pending).toBe(0);
-    expect(logLines.join("")).toContain("message handling failed");
+    expect(await store.depth()).toBe(0);
+    expect(logLines.join("")).toContain("could not remove the working indicator");
   });
 
   it("always removes the working indicator, also when the call fails and when posting fails", async () => {
-    const { bridge, assistant } = fakeBridge();
+    const { store, submit, assistant } = fakeBridge();
     assistant.respond = async () => {
       throw new Error("boom");
     };
@@ -89,9 +89,9 @@ describe("per-session order", () => {
       port.events.push(`post:${reply.kind}`);
       throw new Error("platform refused");
     };
-    bridge.submit(message(), port);
+    void submit(message(), port);
     await vi.runAllTimersAsync();
     expect(port.events).toEqual(["working:start", "post:failure", "working:stop"]);
-    expect(bridge.pending).toBe(0);
+    expect(await store.depth()).toBe(0);
   });
 });

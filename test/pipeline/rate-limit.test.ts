@@ -24,7 +24,7 @@ describe("shared rate limit", () => {
   it("never starts more than the limit in any sliding window, and uses the limit fully under a backlog", async () => {
     const limit = 5;
     const interval = 1000;
-    const { bridge, assistant } = fakeBridge({
+    const { submit, assistant } = fakeBridge({
       rateLimit: limit,
       rateIntervalMs: interval,
       concurrency: 100,
@@ -36,8 +36,7 @@ describe("shared rate limit", () => {
       );
     const port = new RecordingPort();
     const total = 60;
-    for (let i = 0; i < total; i++)
-      bridge.submit(message({ thread: `t${i}`, text: "x".repeat(i % 13) }), port);
+    for (let i = 0; i < total; i++) void submit(message({ thread: `t${i}`, text: "x".repeat(i % 13) }), port);
 
     await vi.runAllTimersAsync();
 
@@ -52,7 +51,7 @@ describe("shared rate limit", () => {
   });
 
   it("keeps at most the configured number of calls in flight", async () => {
-    const { bridge, assistant } = fakeBridge({ concurrency: 3 });
+    const { submit, assistant } = fakeBridge({ concurrency: 3 });
     let inFlight = 0;
     let most = 0;
     assistant.respond = async () => {
@@ -63,9 +62,35 @@ describe("shared rate limit", () => {
       return { kind: "answer", body: "ok", sessionId: null };
     };
     const port = new RecordingPort();
-    for (let i = 0; i < 12; i++) bridge.submit(message({ thread: `t${i}` }), port);
+    for (let i = 0; i < 12; i++) void submit(message({ thread: `t${i}` }), port);
     await vi.runAllTimersAsync();
     expect(most).toBe(3);
     expect(port.replies).toHaveLength(12);
+  });
+
+  it("runs other calls (feedback) through the same queue and window, behind the questions", async () => {
+    const { bridge, submit, assistant } = fakeBridge({ rateLimit: 1, rateIntervalMs: 1000, concurrency: 1 });
+    const order: string[] = [];
+    assistant.respond = (request) => {
+      order.push(request.body);
+      // The first question holds the only slot while the rest queue up behind it.
+      const delayMs = request.body === "q1" ? 500 : 0;
+      return new Promise((resolve) =>
+        setTimeout(() => resolve({ kind: "answer", body: "ok", sessionId: null }), delayMs),
+      );
+    };
+    const port = new RecordingPort();
+    void submit(message({ thread: "a", text: "q1" }), port);
+    await vi.advanceTimersByTimeAsync(1);
+    // Queued before q2, but goes after it; and each start waits for the window (1 a second).
+    const feedback = bridge.behindQuestions(async () => {
+      order.push("feedback");
+      return Date.now();
+    });
+    const queuedAt = Date.now();
+    void submit(message({ thread: "b", text: "q2" }), port);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(order).toEqual(["q1", "q2", "feedback"]);
+    expect((await feedback) - queuedAt).toBeGreaterThanOrEqual(1999);
   });
 });

@@ -14,7 +14,7 @@ const ok = { kind: "answer" as const, body: "ok", sessionId: null };
 
 describe("retries", () => {
   it("pauses the whole queue for Retry-After after a 429, then retries the same message", async () => {
-    const { bridge, assistant, metrics } = fakeBridge();
+    const { submit, assistant, metrics } = fakeBridge();
     let first = true;
     assistant.respond = async (request) => {
       if (request.body === "A" && first) {
@@ -24,9 +24,9 @@ describe("retries", () => {
       return ok;
     };
     const port = new RecordingPort();
-    bridge.submit(message({ thread: "a", text: "A" }), port);
+    void submit(message({ thread: "a", text: "A" }), port);
     await vi.advanceTimersByTimeAsync(10);
-    bridge.submit(message({ thread: "b", text: "B" }), port);
+    void submit(message({ thread: "b", text: "B" }), port);
     await vi.advanceTimersByTimeAsync(1900);
     expect(assistant.calls.map((c) => c.request.body)).toEqual(["A"]);
 
@@ -42,12 +42,12 @@ describe("retries", () => {
   });
 
   it("backs off exponentially when a 429 has no Retry-After, and gives up after the retry budget", async () => {
-    const { bridge, assistant } = fakeBridge({ maxRetries: 2 });
+    const { submit, assistant } = fakeBridge({ maxRetries: 2 });
     assistant.respond = async () => {
       throw new RateLimitedError("429", 429, null, null);
     };
     const port = new RecordingPort();
-    bridge.submit(message(), port);
+    void submit(message(), port);
     await vi.runAllTimersAsync();
     const starts = assistant.calls.map((c) => c.startedAt);
     expect(starts).toHaveLength(3);
@@ -60,14 +60,14 @@ describe("retries", () => {
   });
 
   it("retries a request that never left this host", async () => {
-    const { bridge, assistant } = fakeBridge();
+    const { submit, assistant } = fakeBridge();
     let failures = 1;
     assistant.respond = async () => {
       if (failures-- > 0) throw new AssistantNetworkError("refused", "refused");
       return ok;
     };
     const port = new RecordingPort();
-    bridge.submit(message(), port);
+    void submit(message(), port);
     await vi.runAllTimersAsync();
     expect(assistant.calls).toHaveLength(2);
     expect(port.replies.map((r) => r.kind)).toEqual(["answer"]);
@@ -78,12 +78,12 @@ describe("retries", () => {
     ["a connection reset", new AssistantNetworkError("reset", "reset"), "could not answer"],
     ["a 5xx", new AssistantApiError("500", 500, 20500), "could not answer"],
   ])("does not retry %s (an assistant turn may exist) and tells the user", async (_name, error, words) => {
-    const { bridge, assistant } = fakeBridge();
+    const { submit, assistant } = fakeBridge();
     assistant.respond = async () => {
       throw error;
     };
     const port = new RecordingPort();
-    bridge.submit(message(), port);
+    void submit(message(), port);
     await vi.runAllTimersAsync();
     expect(assistant.calls).toHaveLength(1);
     expect(port.replies).toHaveLength(1);
@@ -92,7 +92,7 @@ describe("retries", () => {
   });
 
   it("turns flagged, aborted and failed answers into their reply kinds, and the session goes on", async () => {
-    const { bridge, assistant } = fakeBridge();
+    const { submit, assistant } = fakeBridge();
     const outcomes = [
       { kind: "flagged" as const, body: "hmm", sessionId: null },
       { kind: "aborted" as const, error: null, sessionId: null },
@@ -101,7 +101,7 @@ describe("retries", () => {
     ];
     assistant.respond = async () => outcomes.shift() ?? ok;
     const port = new RecordingPort();
-    for (let i = 0; i < 4; i++) bridge.submit(message(), port);
+    for (let i = 0; i < 4; i++) void submit(message(), port);
     await vi.runAllTimersAsync();
     expect(port.replies.map((r) => r.kind)).toEqual(["flagged", "aborted", "failure", "answer"]);
     expect(port.replies[0]?.text).toBe("hmm");

@@ -10,6 +10,10 @@ import {
   simulatorCredentials,
   startSimulator,
 } from "../../src/simulator/server.js";
+import { MemoryStore } from "../../src/state/memory-store.js";
+import type { BridgeStore } from "../../src/state/store.js";
+import type { Adapter, ChatMessage, Platform, SubmitResult, ThreadPort } from "../../src/types.js";
+import { PortRouter } from "./recording-port.js";
 
 export const ASSISTANT_ID = "aia_asst_test";
 
@@ -31,10 +35,17 @@ export interface CoreOptions {
   queue?: Partial<QueueConfig>;
   timeoutMs?: number;
   maxInputChars?: number;
+  /** @default a new MemoryStore */
+  store?: BridgeStore;
 }
 
 export interface TestCore {
   bridge: Bridge;
+  store: BridgeStore;
+  /** Adapters whose `portFor` answers their platform's messages (harnesses add theirs). */
+  adapters: Map<Platform, Pick<Adapter, "portFor">>;
+  /** Submits a message whose replies go to `port` (tests without an adapter). */
+  submit(message: ChatMessage, port: ThreadPort): Promise<SubmitResult>;
   simulator: RunningSimulator;
   metrics: Metrics;
   logger: Logger;
@@ -58,8 +69,19 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     password: simulator.authToken,
     timeoutMs: options.timeoutMs ?? 5000,
   });
+  const store = options.store ?? new MemoryStore();
+  const router = new PortRouter();
+  const adapters = new Map<Platform, Pick<Adapter, "portFor">>();
   const bridge = new Bridge({
     client,
+    store,
+    portFor: (message) => {
+      if (message.address.testPort !== undefined) return router.portFor(message);
+      const adapter = adapters.get(message.platform);
+      if (!adapter) throw new Error(`no ${message.platform} adapter attached to the test core`);
+      return adapter.portFor(message.address);
+    },
+    platforms: ["slack", "discord", "console"],
     mode: "chat",
     maxInputChars: options.maxInputChars ?? 4000,
     queue: {
@@ -74,14 +96,19 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     logger,
     metrics,
   });
+  bridge.start();
   return {
     bridge,
+    store,
+    adapters,
+    submit: (message, port) => bridge.submit(router.route(message, port)),
     simulator,
     metrics,
     logger,
     logLines: lines,
     async close() {
       await bridge.stop(0);
+      await store.close();
       await client.close();
       await simulator.close();
     },

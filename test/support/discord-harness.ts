@@ -2,7 +2,7 @@ import { afterEach } from "vitest";
 import { createDiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/index.js";
 import type { DiscordConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
-import type { Adapter } from "../../src/types.js";
+import type { Adapter, SharedMemory } from "../../src/types.js";
 import { type CoreOptions, startCore, type TestCore } from "./core.js";
 import {
   type DiscordGatewayDouble,
@@ -48,8 +48,11 @@ export interface DiscordHarness {
   rest: DiscordRestDouble;
   /** The current adapter (a new one after `restart()`). */
   readonly adapter: Adapter;
-  /** Closes the adapter and starts a new one on the same doubles, as a process restart would. */
-  restart(): Promise<void>;
+  /**
+   * Closes the adapter and starts a new one on the same doubles, as a process restart would; with
+   * `memory`, the new one gets that memory (a fresh MemoryStore: a restart without Redis).
+   */
+  restart(options?: { memory?: SharedMemory }): Promise<void>;
   /** Dispatches a DM from `author` (default USER) and returns its message id. */
   dm(text: string, options?: MessageOptions): string;
   /** Dispatches a server message that mentions the bot; returns its id. */
@@ -121,13 +124,14 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     // Discord tells the thread's creator about it on the gateway.
     onThreadCreated: (thread) => gateway.dispatch("THREAD_CREATE", { ...thread, newly_created: true }),
   });
-  const newAdapter = () =>
+  const newAdapter = (memory: SharedMemory = core.store) =>
     createDiscordAdapter(
       { botToken: BOT_TOKEN, apiUrl: rest.url, allowedGuilds: null, allowedUsers: null, ...options.config },
-      { sink: core.bridge, logger: options.logger ?? core.logger },
+      { sink: core.bridge, memory, logger: options.logger ?? core.logger },
       options.adapter,
     );
   let adapter = newAdapter();
+  core.adapters.set("discord", adapter);
 
   const message = (text: string, where: Record<string, unknown>, options: MessageOptions = {}) => {
     const id = snowflake();
@@ -152,9 +156,10 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     get adapter() {
       return adapter;
     },
-    async restart() {
+    async restart(restartOptions = {}) {
       await adapter.close();
-      adapter = newAdapter();
+      adapter = newAdapter(restartOptions.memory);
+      core.adapters.set("discord", adapter);
       await adapter.start();
     },
     dm: (text, options) =>

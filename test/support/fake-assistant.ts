@@ -2,8 +2,10 @@ import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../
 import type { QueueConfig } from "../../src/config.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
-import type { ChatMessage } from "../../src/types.js";
+import { MemoryStore } from "../../src/state/memory-store.js";
+import type { ChatMessage, ThreadPort } from "../../src/types.js";
 import { memoryLogger } from "./core.js";
+import { PortRouter } from "./recording-port.js";
 
 export interface Call {
   request: AssistantRequest;
@@ -42,13 +44,18 @@ export const QUEUE: QueueConfig = {
   maxPendingPerUser: 1000,
 };
 
-/** A Bridge over a FakeAssistant, silent logs, fresh metrics. */
+/** A started Bridge over a FakeAssistant and a MemoryStore, silent logs, fresh metrics. */
 export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 4000) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
   const { logger, lines } = memoryLogger("debug");
+  const router = new PortRouter();
+  const store = new MemoryStore();
   const bridge = new Bridge({
     client: assistant,
+    store,
+    portFor: router.portFor,
+    platforms: ["slack", "discord", "console"],
     queue: { ...QUEUE, ...queue },
     mode: "chat",
     maxInputChars,
@@ -56,7 +63,10 @@ export function fakeBridge(queue: Partial<QueueConfig> = {}, maxInputChars = 400
     metrics,
     random: () => 0.5,
   });
-  return { bridge, assistant, metrics, logLines: lines };
+  bridge.start();
+  /** Submits `message` with its replies going to `port`. */
+  const submit = (message: ChatMessage, port: ThreadPort) => bridge.submit(router.route(message, port));
+  return { bridge, store, submit, assistant, metrics, logLines: lines };
 }
 
 let sequence = 0;
@@ -71,6 +81,7 @@ export function message(overrides: Partial<ChatMessage> = {}): ChatMessage {
     user: "U1",
     text: `message ${sequence}`,
     id: `T1/C1/${sequence}`,
+    address: {},
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import type { Reply, ThreadPort } from "../../src/types.js";
+import type { ChatMessage, Reply, ThreadPort } from "../../src/types.js";
 
 /** A ThreadPort that records what the core asked for, with a promise per expected reply. */
 export class RecordingPort implements ThreadPort {
@@ -24,4 +24,30 @@ export class RecordingPort implements ThreadPort {
     if (this.replies.length >= count) return Promise.resolve(this.replies);
     return new Promise((resolve) => this.#waiters.push({ count, resolve: () => resolve(this.replies) }));
   }
+}
+
+/**
+ * Gives each port a test address and finds it again from a message's address, as an adapter's
+ * `portFor` does: tests submit a message "to" any port they like.
+ */
+export class PortRouter {
+  readonly #ports = new Map<string, ThreadPort>();
+  readonly #ids = new Map<ThreadPort, string>();
+
+  /** The message with an address that leads to `port`. */
+  route(message: ChatMessage, port: ThreadPort): ChatMessage {
+    let id = this.#ids.get(port);
+    if (id === undefined) {
+      id = `port-${this.#ids.size}`;
+      this.#ids.set(port, id);
+      this.#ports.set(id, port);
+    }
+    return { ...message, address: { testPort: id } };
+  }
+
+  readonly portFor = (message: ChatMessage): ThreadPort => {
+    const port = this.#ports.get(String(message.address.testPort));
+    if (port === undefined) throw new Error(`no test port for address ${JSON.stringify(message.address)}`);
+    return port;
+  };
 }

@@ -71,8 +71,8 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   const submitted: SlackHarness["submitted"] = [];
   let submitWaiters: Array<{ count: number; resolve: () => void }> = [];
   const sink: MessageSink = {
-    submit(message, port) {
-      const result = core.bridge.submit(message, port);
+    async submit(message) {
+      const result = await core.bridge.submit(message);
       submitted.push({ message, result });
       for (const waiter of submitWaiters.filter((w) => submitted.length >= w.count)) waiter.resolve();
       return result;
@@ -92,7 +92,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   };
   const adapter = createSlackAdapter(
     config,
-    { sink, logger: core.logger },
+    { sink, memory: core.store, logger: core.logger },
     {
       metrics: core.metrics,
       ...options.adapter,
@@ -101,6 +101,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
         : { workingIndicatorDelayMs: options.indicatorDelayMs }),
     },
   );
+  core.adapters.set("slack", adapter);
   let requestWaiters: Array<() => void> = [];
   const server = createServer((req, res) => {
     for (const wake of requestWaiters.splice(0)) wake();

@@ -36,8 +36,9 @@ describe("terminal chat", () => {
     let ended = false;
     const adapter = createConsoleAdapter(
       { input, output, user: "ana", greeting: "hi", onEnd: () => (ended = true) },
-      { sink: core.bridge, logger: core.logger },
+      { sink: core.bridge, memory: core.store, logger: core.logger },
     );
+    core.adapters.set("console", adapter);
     await adapter.start();
 
     input.write("hello there\n");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { NEW_CONVERSATION } from "../../../adapters/discord/intake.js";
 import { FLAGGED_WARNING } from "../../../src/notices.js";
 import type { Scripted, SimulatorRequest } from "../../../src/simulator/server.js";
+import { MemoryStore } from "../../../src/state/memory-store.js";
 import { type HarnessOptions, useDiscordHarness } from "../../support/discord-harness.js";
 import { DM_CHANNEL_ID, OTHER_DM_CHANNEL_ID, OTHER_USER, USER } from "../../support/discord-ids.js";
 
@@ -85,7 +86,7 @@ describe("Discord DMs", () => {
     expect(answers[2]?.content).toContain("This is the start of our conversation");
   });
 
-  it("keeps the conversation a /new started across a restart, by reading the DM history", async () => {
+  it("keeps the conversation a /new started across a restart without Redis, by reading the DM history", async () => {
     const h = await start();
     h.dm("first question");
     await h.rest.messagesIn(DM_CHANNEL_ID, 1);
@@ -94,7 +95,7 @@ describe("Discord DMs", () => {
     h.dm("second question");
     await h.rest.messagesIn(DM_CHANNEL_ID, 3);
 
-    await h.restart();
+    await h.restart({ memory: new MemoryStore() });
     const lookupsBefore = h.rest.calls.filter(
       (c) => c.method === "GET" && c.path.endsWith("/messages"),
     ).length;
@@ -114,6 +115,21 @@ describe("Discord DMs", () => {
     expect(lookups).toHaveLength(lookupsBefore + 1);
     expect(lookups.at(-1)?.query.get("before")).toBe(afterRestart);
     expect(lookups.at(-1)?.query.get("limit")).toBe("100");
+  });
+
+  it("keeps the conversation a /new started across a restart with shared memory, without a lookup", async () => {
+    const h = await start();
+    h.dm("first question");
+    await h.rest.messagesIn(DM_CHANNEL_ID, 1);
+    const newId = h.dm("/new");
+    await h.rest.messagesIn(DM_CHANNEL_ID, 2);
+    await h.restart(); // same store: what a restart (or another replica) sees with Redis
+    const lookupsBefore = h.rest.calls.filter((c) => c.method === "GET" && c.path.endsWith("/messages"));
+    h.dm("after the restart");
+    await h.rest.messagesIn(DM_CHANNEL_ID, 3);
+    expect(h.core.simulator.received.at(-1)?.sessionId).toBe(`discord__dm/${DM_CHANNEL_ID}/${newId}`);
+    const lookups = h.rest.calls.filter((c) => c.method === "GET" && c.path.endsWith("/messages"));
+    expect(lookups).toHaveLength(lookupsBefore.length);
   });
 
   it("keeps DM channels apart: one identity per user, one session per channel", async () => {

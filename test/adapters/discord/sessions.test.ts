@@ -1,19 +1,20 @@
 import type { APIMessage } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { DmConversations } from "../../../adapters/discord/sessions.js";
+import { MemoryStore } from "../../../src/state/memory-store.js";
 
 function msg(id: string, content: string, bot = false): APIMessage {
   return { id, content, author: { id: bot ? "9" : "1", bot } } as unknown as APIMessage;
 }
 
-function conversations(history: APIMessage[], options: { maxChannels?: number } = {}) {
+function conversations(history: APIMessage[], memory = new MemoryStore()) {
   const lookups: Array<{ channelId: string; beforeId: string; limit: number }> = [];
   const store = new DmConversations({
+    memory,
     history: async (channelId, beforeId, limit) => {
       lookups.push({ channelId, beforeId, limit });
       return history;
     },
-    ...options,
   });
   return { store, lookups };
 }
@@ -29,7 +30,7 @@ describe("DmConversations", () => {
   it("changes at /new", async () => {
     const { store } = conversations([]);
     expect(await store.conversationOf("C", "6")).toBe("C");
-    expect(store.startNew("C", "7")).toBe("7");
+    expect(await store.startNew("C", "7")).toBe("7");
     expect(await store.conversationOf("C", "8")).toBe("7");
   });
 
@@ -40,20 +41,19 @@ describe("DmConversations", () => {
     expect(await store.conversationOf("C", "10")).toBe("7");
   });
 
-  it("forgets the least recently used channels past its bound, and looks them up again", async () => {
-    const { store, lookups } = conversations([], { maxChannels: 2 });
-    await store.conversationOf("A", "1");
-    await store.conversationOf("B", "2");
-    await store.conversationOf("A", "3"); // A is now the most recent
-    await store.conversationOf("C", "4"); // B goes
-    await store.conversationOf("A", "5");
-    await store.conversationOf("B", "6");
-    expect(lookups.map((l) => l.channelId)).toEqual(["A", "B", "C", "B"]);
+  it("keeps the pointer in the shared memory: another replica (or the next process) needs no lookup", async () => {
+    const memory = new MemoryStore();
+    const first = conversations([], memory);
+    await first.store.startNew("C", "7");
+    const second = conversations([msg("3", "/new")], memory);
+    expect(await second.store.conversationOf("C", "8")).toBe("7");
+    expect(second.lookups).toEqual([]);
   });
 
   it("does not remember a failed lookup", async () => {
     let fail = true;
     const store = new DmConversations({
+      memory: new MemoryStore(),
       history: async () => {
         if (fail) throw new Error("REST down");
         return [msg("3", "/new")];

@@ -98,14 +98,18 @@ describe("Slack conversations (HTTP mode, real Bolt, real core)", () => {
     const h = await start({ users: { U0BEN: { name: "ben" } } });
     const release = h.api.hold("users.info");
     const root = nextTs();
-    await h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> one for <@U0BEN>" }));
-    await h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> two" }));
-    await h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> three" }));
+    // Each delivery is answered once its message is stored, so these three wait for the lookup.
+    const waiting = [
+      h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> one for <@U0BEN>" })),
+      h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> two" })),
+      h.deliver(mentionEvent({ thread_ts: root, text: "<@U0BOT> three" })),
+    ];
     // Another thread does not wait for this one.
     await h.deliver(mentionEvent({ text: "<@U0BOT> elsewhere" }));
     await h.api.waitFor("chat.postMessage", 1);
     expect(h.submitted.map((s) => s.message.text)).toEqual(["elsewhere"]);
     release();
+    expect(await Promise.all(waiting)).toEqual([200, 200, 200]);
     await h.api.waitFor("chat.postMessage", 4);
     expect(h.submitted.map((s) => s.message.text)).toEqual(["elsewhere", "one for @ben", "two", "three"]);
   });

@@ -1,0 +1,295 @@
+import { randomUUID } from "node:crypto";
+import { TtlMap } from "../collections/ttl-map.js";
+import { TtlSet } from "../collections/ttl-set.js";
+import { StartWindow } from "../pipeline/start-window.js";
+import type { Platform, Reply } from "../types.js";
+import type {
+  AcceptLimits,
+  AcceptResult,
+  BridgeStore,
+  Claim,
+  Lease,
+  Phase,
+  QueuedMessage,
+  SessionHead,
+} from "./store.js";
+
+/**
+ * Dedupe entries must outlive Slack's last retry (about 5 minutes after the first delivery). At Slack's
+ * ceiling of 30,000 events an hour per workspace, 50,000 entries hold 15 minutes of several busy
+ * workspaces, while keeping the set a few MB.
+ */
+export const DEDUPE_DEFAULT = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
+
+export interface MemoryStoreOptions {
+  /** Keys remembered by `accept` and `once`, per distinct TTL. @default 50,000 */
+  maxDedupeEntries?: number;
+  /** Values remembered by `remember`, per distinct TTL. @default 50,000 */
+  maxRememberedEntries?: number;
+}
+
+interface Session {
+  readonly id: string;
+  readonly platform: Platform;
+  /** The FIFO; its first entry is the head a worker is on. Bounded by the backpressure limits. */
+  readonly entries: QueuedMessage[];
+  phase: Phase;
+  reply: Reply | null;
+  lease: { token: string; expiresAt: number } | null;
+}
+
+interface Waiter {
+  readonly platforms: readonly Platform[];
+  readonly wake: () => void;
+}
+
+/**
+ * The bridge's state in this process only (no REDIS_URL): what the pipeline kept in its own maps,
+ * behind the store port. Memory stays bounded: a session is dropped when its FIFO empties, and after
+ * `complete` only the dedupe key of a message is left, until its TTL.
+ */
+export class MemoryStore implements BridgeStore {
+  readonly shared = false;
+  readonly #seen: ByTtl<TtlSet>;
+  readonly #values: ByTtl<TtlMap<string>>;
+  readonly #sessions = new Map<string, Session>();
+  /** Sessions with work and no lease, per platform; a Set keeps insertion order, so it is a FIFO. */
+  readonly #ready = new Map<Platform, Set<string>>();
+  /** Sessions under lease, for `recoverExpired` (at most the workers' concurrency). */
+  readonly #leased = new Map<string, Session>();
+  readonly #pendingPerUser = new Map<string, number>();
+  readonly #waiters = new Set<Waiter>();
+  #pending = 0;
+  #window: { limit: number; windowMs: number; starts: StartWindow } | null = null;
+  #pausedUntil = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxSeen = options.maxDedupeEntries ?? DEDUPE_DEFAULT.maxEntries;
+    const maxValues = options.maxRememberedEntries ?? 50_000;
+    this.#seen = new ByTtl((ttlMs) => new TtlSet({ ttlMs, maxEntries: maxSeen }));
+    this.#values = new ByTtl((ttlMs) => new TtlMap<string>({ ttlMs, maxEntries: maxValues }));
+  }
+
+  async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
+    if (!this.#once(entry.key, limits.dedupeTtlMs)) return "duplicate";
+    const userPending = this.#pendingPerUser.get(entry.userKey) ?? 0;
+    if (this.#pending >= limits.maxPending || userPending >= limits.maxPendingPerUser) return "busy";
+    this.#pending++;
+    this.#pendingPerUser.set(entry.userKey, userPending + 1);
+    const session = this.#sessions.get(entry.sessionId);
+    if (session) {
+      session.entries.push(entry);
+    } else {
+      const created: Session = {
+        id: entry.sessionId,
+        platform: entry.message.platform,
+        entries: [entry],
+        phase: "queued",
+        reply: null,
+        lease: null,
+      };
+      this.#sessions.set(created.id, created);
+      this.#makeReady(created);
+    }
+    return "queued";
+  }
+
+  async once(key: string, ttlMs: number): Promise<boolean> {
+    return this.#once(key, ttlMs);
+  }
+
+  async forget(key: string): Promise<void> {
+    for (const set of this.#seen.all()) set.delete(key);
+  }
+
+  async claim(platforms: readonly Platform[], leaseMs: number): Promise<Claim | null> {
+    for (const platform of platforms) {
+      const ready = this.#ready.get(platform);
+      const id = ready?.values().next().value;
+      if (ready === undefined || id === undefined) continue;
+      ready.delete(id);
+      const session = this.#sessions.get(id);
+      if (session === undefined) continue;
+      const token = randomUUID();
+      session.lease = { token, expiresAt: performance.now() + leaseMs };
+      this.#leased.set(id, session);
+      return { lease: { sessionId: id, token }, head: headOf(session) };
+    }
+    return null;
+  }
+
+  waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || platforms.some((p) => (this.#ready.get(p)?.size ?? 0) > 0)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const waiter: Waiter = { platforms, wake: () => done() };
+      // An infinite wait (one process: nobody else's work to sweep for) needs no timer at all.
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => done(), timeoutMs) : undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#waiters.delete(waiter);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async renew(lease: Lease, leaseMs: number): Promise<boolean> {
+    const session = this.#held(lease);
+    if (session?.lease == null) return false;
+    session.lease.expiresAt = performance.now() + leaseMs;
+    return true;
+  }
+
+  async markStarted(lease: Lease): Promise<boolean> {
+    const session = this.#held(lease);
+    if (session === undefined) return false;
+    session.phase = "started";
+    return true;
+  }
+
+  async recordReply(lease: Lease, reply: Reply): Promise<boolean> {
+    const session = this.#held(lease);
+    if (session === undefined) return false;
+    session.phase = "answered";
+    session.reply = reply;
+    return true;
+  }
+
+  async complete(lease: Lease, leaseMs: number): Promise<SessionHead | null | "lost"> {
+    const session = this.#held(lease);
+    if (session?.lease == null) return "lost";
+    const done = session.entries.shift();
+    if (done !== undefined) this.#unpend(done.userKey);
+    session.phase = "queued";
+    session.reply = null;
+    if (session.entries.length === 0) {
+      this.#sessions.delete(session.id);
+      this.#leased.delete(session.id);
+      return null;
+    }
+    session.lease.expiresAt = performance.now() + leaseMs;
+    return headOf(session);
+  }
+
+  async release(lease: Lease): Promise<void> {
+    const session = this.#held(lease);
+    if (session === undefined) return;
+    session.lease = null;
+    this.#leased.delete(session.id);
+    this.#makeReady(session);
+  }
+
+  async recoverExpired(): Promise<number> {
+    const now = performance.now();
+    let recovered = 0;
+    for (const session of this.#leased.values()) {
+      if (session.lease === null || session.lease.expiresAt > now) continue;
+      session.lease = null;
+      this.#leased.delete(session.id);
+      this.#makeReady(session);
+      recovered++;
+    }
+    return recovered;
+  }
+
+  async acquireStart(limit: number, windowMs: number): Promise<number> {
+    // The pair is fixed per process; a new pair (only in tests) starts a fresh window.
+    if (this.#window?.limit !== limit || this.#window.windowMs !== windowMs) {
+      this.#window = { limit, windowMs, starts: new StartWindow(limit, windowMs) };
+    }
+    const now = performance.now();
+    const wait = Math.max(this.#window.starts.waitMs(now), this.#pausedUntil - now);
+    if (wait > 0) return Math.max(1, Math.ceil(wait));
+    this.#window.starts.record(now);
+    return 0;
+  }
+
+  async pauseStarts(ms: number): Promise<void> {
+    this.#pausedUntil = Math.max(this.#pausedUntil, performance.now() + ms);
+  }
+
+  async depth(): Promise<number> {
+    return this.#pending;
+  }
+
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    for (const map of this.#values.all()) map.delete(key);
+    this.#values.get(ttlMs).set(key, value);
+  }
+
+  async recall(key: string): Promise<string | null> {
+    for (const map of this.#values.all()) {
+      const value = map.get(key);
+      if (value !== undefined) return value;
+    }
+    return null;
+  }
+
+  notReadyReason(): string | null {
+    return null;
+  }
+
+  async close(): Promise<void> {
+    for (const waiter of [...this.#waiters]) waiter.wake();
+  }
+
+  #once(key: string, ttlMs: number): boolean {
+    for (const set of this.#seen.all()) if (set.has(key)) return false;
+    return this.#seen.get(ttlMs).add(key);
+  }
+
+  #held(lease: Lease): Session | undefined {
+    const session = this.#sessions.get(lease.sessionId);
+    return session?.lease?.token === lease.token ? session : undefined;
+  }
+
+  #makeReady(session: Session): void {
+    let ready = this.#ready.get(session.platform);
+    if (ready === undefined) {
+      ready = new Set();
+      this.#ready.set(session.platform, ready);
+    }
+    ready.add(session.id);
+    for (const waiter of this.#waiters) if (waiter.platforms.includes(session.platform)) waiter.wake();
+  }
+
+  #unpend(userKey: string): void {
+    this.#pending--;
+    const left = (this.#pendingPerUser.get(userKey) ?? 1) - 1;
+    if (left > 0) this.#pendingPerUser.set(userKey, left);
+    else this.#pendingPerUser.delete(userKey);
+  }
+}
+
+function headOf(session: Session): SessionHead {
+  const entry = session.entries[0];
+  if (entry === undefined) throw new Error(`session ${session.id} has no message`); // never: emptied ones are dropped
+  return { entry, phase: session.phase, reply: session.reply };
+}
+
+/**
+ * One collection per TTL. TtlSet and TtlMap stay in expiry order (O(1) pruning) because all their
+ * entries live the same time; callers use a handful of fixed TTLs, so a few collections in all.
+ */
+class ByTtl<T> {
+  readonly #byTtl = new Map<number, T>();
+  constructor(private readonly make: (ttlMs: number) => T) {}
+
+  get(ttlMs: number): T {
+    let collection = this.#byTtl.get(ttlMs);
+    if (collection === undefined) {
+      if (this.#byTtl.size >= 32) throw new RangeError(`too many distinct TTLs (${ttlMs} ms is the 33rd)`);
+      collection = this.make(ttlMs);
+      this.#byTtl.set(ttlMs, collection);
+    }
+    return collection;
+  }
+
+  all(): IterableIterator<T> {
+    return this.#byTtl.values();
+  }
+}
