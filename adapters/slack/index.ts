@@ -49,8 +49,9 @@ const DRAIN_MS = 5_000;
 
 /**
  * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
- * Bolt verifies signatures and acknowledges; this adapter turns mentions, DMs and thread follow-ups
- * into core messages and the core's replies into thread messages.
+ * In HTTP mode the events guard bounds, verifies and sorts requests before Bolt acknowledges them;
+ * this adapter turns mentions, DMs and thread follow-ups into core messages, and the core's replies
+ * into thread messages through its own poster.
  */
 export function createSlackAdapter(
   config: SlackConfig,
