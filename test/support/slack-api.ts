@@ -60,6 +60,8 @@ export interface SlackFaults {
   failChannel(channel: string, error: string, times?: number): void;
   /** Posts with more than `chars` characters of text fail with msg_too_long. */
   maxTextChars(chars: number): void;
+  /** Posts to `channel` hang (unanswered, not carried out) until the returned function is called. */
+  holdChannel(channel: string): () => void;
 }
 // --- end hardening ---
 
@@ -104,6 +106,7 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
   const channelLimits = new Map<string, { times: number; retryAfter: number }>();
   const channelFailures = new Map<string, { error: string; times: number }>();
   let maxChars = Number.POSITIVE_INFINITY;
+  const channelHolds = new Map<string, Promise<void>>();
 
   /** A fault to answer with instead of the normal answer, or null. */
   async function fault(res: ServerResponse, call: Omit<SlackCall, "status">): Promise<"answered" | null> {
@@ -118,6 +121,7 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
     }
     if (method !== "chat.postMessage") return null;
     const channel = args.channel ?? "";
+    await channelHolds.get(channel);
     const limit = channelLimits.get(channel);
     if (limit && limit.times > 0) {
       limit.times--;
@@ -319,6 +323,22 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
     },
     maxTextChars(chars) {
       maxChars = chars;
+    },
+    holdChannel(channel) {
+      let release = () => {};
+      channelHolds.set(
+        channel,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      const releaseHold = () => {
+        channelHolds.delete(channel);
+        releases.delete(releaseHold);
+        release();
+      };
+      releases.add(releaseHold);
+      return releaseHold;
     },
     // --- end hardening ---
     calls,

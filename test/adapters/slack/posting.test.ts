@@ -122,6 +122,27 @@ describe("Slack posting: channels do not wait for each other", () => {
     expect(performance.now() - other).toBeLessThan(550);
   });
 
+  test("100 hung posts in one channel do not delay a reply in another", async () => {
+    const h = await start({
+      adapter: { replyTimeoutMs: 20_000, posting: { attemptTimeoutMs: 15_000 } },
+      core: { queue: { maxPending: 500, maxPendingPerUser: 500, concurrency: 100, rateLimit: 1000 } },
+    });
+    h.api.holdChannel("C0HUNG");
+    for (let i = 0; i < 100; i++) {
+      await h.deliver(mentionEvent({ channel: "C0HUNG", user: `U0P${i}`, text: `<@U0BOT> hung ${i}` }));
+    }
+    await until(
+      () =>
+        h.api.calls.filter((c) => c.method === "chat.postMessage").length === 0 &&
+        h.core.simulator.received.length === 100,
+      10_000,
+    );
+    const asked = performance.now();
+    await h.deliver(mentionEvent({ channel: "C0FREE", text: "<@U0BOT> unrelated" }));
+    await until(() => h.api.messages.some((m) => m.channel === "C0FREE"), 5_000);
+    expect(performance.now() - asked).toBeLessThan(1_000);
+  });
+
   test("a hung post holds its thread only for the reply's time, not minutes", async () => {
     const h = await start({ adapter: { ...FAST, replyTimeoutMs: 800 } });
     const release = h.api.hold("chat.postMessage");
