@@ -42,6 +42,8 @@ export interface SlackConfig {
   identity: "user" | "email";
   allowedChannels: ReadonlySet<string> | null;
   allowedUsers: ReadonlySet<string> | null;
+  /** SLACK_SUGGESTED_PROMPTS: shown in the bot's Messages tab (each is both title and message); at most 4. */
+  suggestedPrompts: readonly string[];
 }
 
 export interface DiscordConfig {
@@ -49,6 +51,8 @@ export interface DiscordConfig {
   apiUrl: string;
   allowedGuilds: ReadonlySet<string> | null;
   allowedUsers: ReadonlySet<string> | null;
+  /** DISCORD_COMMAND_GUILDS: register the slash commands in these guilds (at once) instead of globally. */
+  commandGuilds: ReadonlySet<string> | null;
 }
 
 export interface RedisConfig {
@@ -189,6 +193,7 @@ function readSlack(read: Reader): SlackConfig | null {
     identity: read.oneOf("SLACK_IDENTITY", ["user", "email"] as const, "user"),
     allowedChannels: read.list("SLACK_ALLOWED_CHANNELS"),
     allowedUsers: read.list("SLACK_ALLOWED_USERS"),
+    suggestedPrompts: readSuggestedPrompts(read),
   };
   if (!botToken) {
     if (signingSecret || appToken)
@@ -212,7 +217,12 @@ function readDiscord(read: Reader): DiscordConfig | null {
     apiUrl: read.url("DISCORD_API_URL", "https://discord.com/api"),
     allowedGuilds: read.list("DISCORD_ALLOWED_GUILDS"),
     allowedUsers: read.list("DISCORD_ALLOWED_USERS"),
+    commandGuilds: read.list("DISCORD_COMMAND_GUILDS"),
   };
+  for (const id of common.commandGuilds ?? []) {
+    if (!/^\d{17,20}$/.test(id))
+      read.problem(`DISCORD_COMMAND_GUILDS must list guild ids (digits), got "${id}"`);
+  }
   if (!botToken) return null;
   return { botToken, ...common };
 }
@@ -253,6 +263,25 @@ function decodeOrSelf(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** Slack shows at most four suggested prompts. */
+const MAX_SUGGESTED_PROMPTS = 4;
+
+/** `|`-separated prompts; unset or empty: none. */
+function readSuggestedPrompts(read: Reader): string[] {
+  const raw = read.optional("SLACK_SUGGESTED_PROMPTS");
+  if (raw === null) return [];
+  const prompts = raw.split("|").map((prompt) => prompt.trim());
+  if (prompts.some((prompt) => prompt === "")) {
+    read.problem(`SLACK_SUGGESTED_PROMPTS has an empty prompt (prompts are separated by "|"), got "${raw}"`);
+  }
+  if (prompts.length > MAX_SUGGESTED_PROMPTS) {
+    read.problem(
+      `SLACK_SUGGESTED_PROMPTS may list at most ${MAX_SUGGESTED_PROMPTS} prompts, got ${prompts.length}`,
+    );
+  }
+  return prompts.filter((prompt) => prompt !== "").slice(0, MAX_SUGGESTED_PROMPTS);
 }
 
 /** Typed reads that collect problems instead of throwing, so one message can name them all. */

@@ -140,6 +140,35 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads up to four |-separated Slack suggested prompts, and none when unset", () => {
+    const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "sig" };
+    expect(load(slack).slack?.suggestedPrompts).toEqual([]);
+    expect(
+      load({ ...slack, SLACK_SUGGESTED_PROMPTS: " What can you do? | Track my order " }).slack,
+    ).toMatchObject({
+      suggestedPrompts: ["What can you do?", "Track my order"],
+    });
+    expect(problemsOf({ ...slack, SLACK_SUGGESTED_PROMPTS: "a|b|c|d|e" })).toEqual([
+      "SLACK_SUGGESTED_PROMPTS may list at most 4 prompts, got 5",
+    ]);
+    expect(problemsOf({ ...slack, SLACK_SUGGESTED_PROMPTS: "a||b" })).toEqual([
+      'SLACK_SUGGESTED_PROMPTS has an empty prompt (prompts are separated by "|"), got "a||b"',
+    ]);
+  });
+
+  it("reads the guilds Discord's commands are registered in, and refuses what is not a guild id", () => {
+    const discord = { DISCORD_BOT_TOKEN: "abc.def" };
+    expect(load(discord).discord?.commandGuilds).toBeNull();
+    const ids = "1200000000000000001, 1200000000000000002";
+    expect([...(load({ ...discord, DISCORD_COMMAND_GUILDS: ids }).discord?.commandGuilds ?? [])]).toEqual([
+      "1200000000000000001",
+      "1200000000000000002",
+    ]);
+    expect(problemsOf({ ...discord, DISCORD_COMMAND_GUILDS: "my-server" })).toEqual([
+      'DISCORD_COMMAND_GUILDS must list guild ids (digits), got "my-server"',
+    ]);
+  });
+
   it("parses Discord options", () => {
     const config = load({
       DISCORD_BOT_TOKEN: "abc.def",

@@ -4,7 +4,10 @@ import type { Adapter, AdapterContext } from "../../src/types.js";
 import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
+import { registerCommands } from "./commands.js";
 import { Intake } from "./intake.js";
+import { interactionAddress, interactionPort } from "./interaction-port.js";
+import { CommandIntake } from "./interactions.js";
 import { DiscordPort, type PortOptions, portTarget } from "./port.js";
 import { DmConversations } from "./sessions.js";
 import { watchConnection } from "./status.js";
@@ -15,9 +18,9 @@ export interface DiscordAdapterOptions {
 }
 
 /**
- * The Discord adapter: DMs and server mentions through discord.js's gateway client. A DM channel is
- * one conversation until `/new`; a mention in a text channel starts a thread, one conversation per
- * thread, where follow-ups need no mention.
+ * The Discord adapter: DMs, server mentions and the `/ask` and `/new` slash commands through
+ * discord.js's gateway client. A DM channel is one conversation until `/new`; a mention (or `/ask`) in
+ * a text channel starts a thread, one conversation per thread, where follow-ups need no mention.
  */
 export function createDiscordAdapter(
   config: DiscordConfig,
@@ -32,8 +35,7 @@ export function createDiscordAdapter(
   let stopped = false;
 
   const status = watchConnection(client, logger);
-  const intake = new Intake({
-    client,
+  const shared = {
     rest,
     sink: context.sink,
     logger,
@@ -47,7 +49,9 @@ export function createDiscordAdapter(
       history: (channelId, beforeId, limit) => recentMessages(rest, channelId, beforeId, limit),
     }),
     taking: () => taking,
-  });
+  };
+  const intake = new Intake({ client, ...shared });
+  const commands = new CommandIntake(shared);
   const portOptions: PortOptions = {
     rest,
     logger,
@@ -56,6 +60,8 @@ export function createDiscordAdapter(
   };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));
+  client.on("interactionCreate", (interaction) => commands.onInteraction(interaction));
+  registerCommands(client, { guilds: config.commandGuilds, logger });
   // Opens intake before discord.js replays the messages it held back until it was ready.
   client.once("clientReady", () => {
     taking = !stopped;
@@ -65,6 +71,8 @@ export function createDiscordAdapter(
     platform: "discord",
     routes: new Map(),
     portFor(address) {
+      // A slash command's reply goes through its interaction; a message's, to its channel.
+      if (address.kind === "interaction") return interactionPort(interactionAddress(address), portOptions);
       return new DiscordPort(portTarget(address), portOptions);
     },
     async start() {
@@ -90,7 +98,7 @@ export function createDiscordAdapter(
       stopped = true;
       taking = false;
       // Messages already taken (e.g. waiting for their thread) still reach the core before it drains.
-      await intake.idle();
+      await Promise.all([intake.idle(), commands.idle()]);
     },
     async close() {
       stopped = true;

@@ -19,6 +19,11 @@ export interface IncomingMessage {
   user: string;
   /** Slack-formatted text, tokens and entities still in. */
   text: string;
+  /**
+   * The Enterprise Grid organisation, when the app is installed org-wide: then one person is one
+   * user across the organisation's workspaces. Null for a single-workspace install.
+   */
+  enterprise: string | null;
 }
 
 export type Classification = { take: true; message: IncomingMessage } | { take: false; reason: string };
@@ -61,7 +66,16 @@ export function classifyEvent(body: unknown, event: unknown, context: ClassifyCo
   const thread = threadTs ?? ts;
   const message = (trigger: Trigger): Classification => ({
     take: true,
-    message: { trigger, team, channel, ts, thread, user, text: text ?? "" },
+    message: {
+      trigger,
+      team,
+      channel,
+      ts,
+      thread,
+      user,
+      text: text ?? "",
+      enterprise: orgWideEnterprise(body),
+    },
   });
   if (type === "app_mention") return message("mention");
   if (event.channel_type === "im") return message("dm");
@@ -92,6 +106,24 @@ function teamOf(body: unknown, event: Record<string, unknown>): string | null {
   const fromBody = isRecord(body) ? body.team_id : undefined;
   if (typeof fromBody === "string" && fromBody !== "") return fromBody;
   return typeof event.team === "string" && event.team !== "" ? event.team : null;
+}
+
+/**
+ * The enterprise id of an org-wide install, from the envelope (`is_enterprise_install` and
+ * `enterprise_id`, or the same fields of `authorizations[0]`); null for any other install, even one
+ * in a Grid workspace, so its identities keep today's per-workspace format.
+ */
+function orgWideEnterprise(body: unknown): string | null {
+  if (!isRecord(body)) return null;
+  const authorization = Array.isArray(body.authorizations) ? body.authorizations[0] : undefined;
+  const auth = isRecord(authorization) ? authorization : {};
+  const orgWide = body.is_enterprise_install === true || auth.is_enterprise_install === true;
+  const enterprise = nonEmpty(body.enterprise_id) ?? nonEmpty(auth.enterprise_id);
+  return orgWide ? enterprise : null;
+}
+
+function nonEmpty(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

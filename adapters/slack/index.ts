@@ -10,6 +10,7 @@ import {
 import type { SlackConfig } from "../../src/config.js";
 import type { Metrics } from "../../src/metrics.js";
 import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
+import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
 import { CredentialHealth } from "./credentials.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
@@ -25,6 +26,8 @@ export interface SlackAdapterOptions {
   metrics: Metrics;
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
+  /** How often a DM's working status is set again while waiting. @default 100000 */
+  statusRefreshMs?: number;
   /** The longest one reply may take to post, all retries and waits included. @default 30_000 */
   replyTimeoutMs?: number;
   /** While the bot token does not work, auth.test runs this often. @default 30_000 */
@@ -41,7 +44,7 @@ export interface SlackAdapterOptions {
 /** The Events API path on the shared HTTP server. */
 const EVENTS_PATH = "/slack/events";
 /** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
-const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message"]);
+const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
 /** Bolt's own calls (auth.test at start, retried by the app with back-off) must not hang a start. */
 const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
@@ -137,14 +140,16 @@ export function createSlackAdapter(
     convoStore: false,
   });
   // Separate clients, because @slack/web-api pauses a whole client on a 429: a rate-limited
-  // indicator (Tier 3) or lookup must never delay an answer.
+  // indicator (Tier 3), suggested prompts or lookup must never delay an answer.
+  const niceties = new webApi.WebClient(
+    config.botToken,
+    clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
+  );
   const indicator = new WorkingIndicator({
-    client: new webApi.WebClient(
-      config.botToken,
-      clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
-    ),
+    client: niceties,
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
+    ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
   // The Events API response waits for the message to be stored, so for its lookups too: one try of
   // at most 1.5 s keeps it inside Slack's 3 s (a name not found shows as the id).
@@ -194,6 +199,7 @@ export function createSlackAdapter(
     if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
+  registerAgentSurface(app, { client: niceties, logger, prompts: config.suggestedPrompts });
   app.event("app_mention", listener);
   app.event("message", listener);
   // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
@@ -280,12 +286,18 @@ function unwrap(error: unknown): unknown {
 
 /** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
 function slackTarget(address: ReplyAddress): SlackTarget {
-  const { channel, thread, ts, user } = address;
-  if (typeof channel !== "string" || typeof thread !== "string" || typeof ts !== "string") {
+  const { team, dm, channel, thread, ts, user } = address;
+  if (
+    typeof team !== "string" ||
+    typeof dm !== "boolean" ||
+    typeof channel !== "string" ||
+    typeof thread !== "string" ||
+    typeof ts !== "string"
+  ) {
     throw new Error("not a Slack reply address");
   }
   // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
-  return { channel, thread, ts, user: typeof user === "string" ? user : null };
+  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
 }
 
 function unavailable(response: ServerResponse): void {

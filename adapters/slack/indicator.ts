@@ -3,7 +3,7 @@ import type { Logger } from "../../src/logger.js";
 
 export interface WorkingIndicatorOptions {
   /** A client of its own (see createSlackAdapter): its 429s must never pause the replies. */
-  client: Pick<webApi.WebClient, "reactions">;
+  client: Pick<webApi.WebClient, "reactions" | "assistant">;
   logger: Logger;
   /** Answers faster than this show no indicator at all. @default 1000 */
   delayMs?: number;
@@ -11,22 +11,53 @@ export interface WorkingIndicatorOptions {
   emoji?: string;
   /** Indicators added per minute at most (Slack's Tier 3 allows about 50); more wait for none. @default 50 */
   perMinute?: number;
+  /** How often a DM's status is set again: Slack drops it after 2 minutes without a message. @default 100000 */
+  statusRefreshMs?: number;
 }
 
+/** Where the indicator goes: the question (a reaction) or its thread (a DM's status). */
+export interface IndicatorTarget {
+  /** The workspace: where Slack refuses the status, its DMs get the reaction from then on. */
+  team: string;
+  channel: string;
+  /** The thread root ts (the status belongs to the thread). */
+  thread: string;
+  /** The question's own ts (the reaction goes on it). */
+  ts: string;
+  /** A direct message: shown with `assistant.threads.setStatus` where Slack allows it. */
+  dm: boolean;
+}
+
+/** What Slack shows under a DM thread while the answer is pending. */
+const STATUS = "is thinking…";
+const LOADING_MESSAGES = ["Thinking…", "Asking the assistant…", "Still working on it…"];
 /**
- * The "working" indicator: a reaction on the question, added only once the answer has taken longer
- * than `delayMs` and removed after the reply. `reactions.add`/`remove` are Tier 3 (about 50 a minute
- * per workspace), so fast answers cost nothing, a burst of slow ones shows at most `perMinute`
- * indicators (a token bucket: the rest would only earn 429s), and a rate limit only hides the
- * indicator for a while.
+ * Errors that say nothing about whether the status works in this workspace: try again next time.
+ * Any other refusal (the feature is not enabled for the app, a scope is missing…) is remembered.
+ */
+const TRANSIENT = new Set(["internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
+
+type Shown = "status" | "reaction" | null;
+
+/**
+ * The "working" indicator, shown only once the answer has taken longer than `delayMs`. In DMs it is
+ * Slack's thread status (`assistant.threads.setStatus`): set again before its 2-minute expiry, cleared
+ * by Slack when the answer is posted, or here when none was. In channels, and in the DMs of a
+ * workspace where Slack refused the status, it is a reaction on the question, removed after the
+ * reply. `reactions.add`/`remove` are Tier 3 (about 50 a minute per workspace), so fast answers cost
+ * nothing, a burst of slow ones shows at most `perMinute` reactions (a token bucket: the rest would
+ * only earn 429s), and a rate limit only hides the indicator for a while.
  */
 export class WorkingIndicator {
-  readonly #client: Pick<webApi.WebClient, "reactions">;
+  readonly #client: Pick<webApi.WebClient, "reactions" | "assistant">;
   readonly #logger: Logger;
   readonly #delayMs: number;
   readonly #emoji: string;
   readonly #perMinute: number;
+  readonly #statusRefreshMs: number;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Workspaces where Slack refused the status; bounded by the workspaces the bot is in. */
+  readonly #reactionOnly = new Set<string>();
   #pausedUntil = 0;
   #tokens: number;
   #refilledAt = Date.now();
@@ -37,35 +68,44 @@ export class WorkingIndicator {
     this.#delayMs = options.delayMs ?? 1000;
     this.#emoji = options.emoji ?? "hourglass_flowing_sand";
     this.#perMinute = options.perMinute ?? 50;
+    this.#statusRefreshMs = options.statusRefreshMs ?? 100_000;
     this.#tokens = this.#perMinute;
   }
 
-  /** Schedules the indicator on message `ts`; the returned function takes it away (or cancels it). */
-  start(channel: string, ts: string): () => Promise<void> {
-    const target = { channel, timestamp: ts, name: this.#emoji };
-    let added: Promise<boolean> | undefined;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#takeToken()) return;
-      added = this.#client.reactions.add(target).then(
-        () => true,
-        (error: unknown) => {
-          this.#failed("reactions.add", error);
-          return false;
-        },
-      );
-    }, this.#delayMs);
-    this.#timers.add(timer);
+  /**
+   * Schedules the indicator; the returned function takes it away (or cancels it). `posted` tells
+   * whether a reply went out in the thread since (then Slack has cleared the status itself).
+   */
+  start(target: IndicatorTarget, posted: () => boolean = () => false): () => Promise<void> {
+    let shown: Promise<Shown> | undefined;
+    let stopped = false;
+    let refresh: NodeJS.Timeout | undefined;
+    const keepStatus = () => {
+      refresh = this.#after(this.#statusRefreshMs, () => {
+        refresh = undefined;
+        if (stopped || posted()) return;
+        this.#setStatus(target, STATUS).then(keepStatus, (error: unknown) => {
+          this.#failed("assistant.threads.setStatus", error);
+        });
+      });
+    };
+    const timer = this.#after(this.#delayMs, () => {
+      shown = this.#show(target).then((kind) => {
+        if (kind === "status" && !stopped) keepStatus();
+        return kind;
+      });
+    });
     return async () => {
-      clearTimeout(timer);
-      this.#timers.delete(timer);
-      if (!added || !(await added)) return;
-      try {
-        await this.#client.reactions.remove(target);
-      } catch (error) {
-        const retryAfterMs = this.#failed("reactions.remove", error);
-        // A left-over hourglass would say "still working" forever: try once more after the limit.
-        if (retryAfterMs !== null) this.#later(retryAfterMs, () => this.#client.reactions.remove(target));
+      stopped = true;
+      this.#cancel(timer);
+      if (refresh) this.#cancel(refresh);
+      const kind = await shown;
+      if (kind === "reaction") await this.#removeReaction(target);
+      if (kind === "status" && !posted()) {
+        // No message went out (the reply failed): the status would otherwise linger for 2 minutes.
+        await this.#setStatus(target, "").catch((error: unknown) => {
+          this.#failed("assistant.threads.setStatus", error);
+        });
       }
     };
   }
@@ -74,6 +114,67 @@ export class WorkingIndicator {
   close(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+  }
+
+  async #show(target: IndicatorTarget): Promise<Shown> {
+    if (!target.dm || this.#reactionOnly.has(target.team)) return this.#addReaction(target);
+    try {
+      await this.#setStatus(target, STATUS);
+      return "status";
+    } catch (error) {
+      const code = platformError(error);
+      if (code !== null && !TRANSIENT.has(code)) {
+        this.#reactionOnly.add(target.team);
+        this.#logger.info(
+          { team: target.team, error: code },
+          "slack refused assistant.threads.setStatus; DMs in this workspace get the reaction instead",
+        );
+      } else {
+        this.#logger.debug({ err: error }, "assistant.threads.setStatus failed; the reaction this time");
+      }
+      return this.#addReaction(target);
+    }
+  }
+
+  async #setStatus(target: IndicatorTarget, status: string): Promise<void> {
+    await this.#client.assistant.threads.setStatus({
+      channel_id: target.channel,
+      thread_ts: target.thread,
+      status,
+      ...(status === "" ? {} : { loading_messages: LOADING_MESSAGES }),
+    });
+  }
+
+  async #addReaction(target: IndicatorTarget): Promise<Shown> {
+    if (!this.#takeToken()) return null;
+    try {
+      await this.#client.reactions.add(this.#reaction(target));
+      return "reaction";
+    } catch (error) {
+      this.#failed("reactions.add", error);
+      return null;
+    }
+  }
+
+  async #removeReaction(target: IndicatorTarget): Promise<void> {
+    const reaction = this.#reaction(target);
+    try {
+      await this.#client.reactions.remove(reaction);
+    } catch (error) {
+      const retryAfterMs = this.#failed("reactions.remove", error);
+      // A left-over hourglass would say "still working" forever: try once more after the limit.
+      if (retryAfterMs !== null) {
+        this.#after(retryAfterMs, () => {
+          this.#client.reactions.remove(reaction).catch((again: unknown) => {
+            this.#failed("reactions.remove", again);
+          });
+        });
+      }
+    }
+  }
+
+  #reaction(target: IndicatorTarget) {
+    return { channel: target.channel, timestamp: target.ts, name: this.#emoji };
   }
 
   /** False while Slack asked for a pause or this minute's budget is spent. */
@@ -90,12 +191,18 @@ export class WorkingIndicator {
     return true;
   }
 
-  #later(delayMs: number, work: () => Promise<unknown>): void {
+  #after(delayMs: number, work: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      work().catch((error: unknown) => this.#failed("reactions.remove", error));
+      work();
     }, delayMs);
     this.#timers.add(timer);
+    return timer;
+  }
+
+  #cancel(timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.#timers.delete(timer);
   }
 
   /** Logs a failed call; returns the wait Slack asked for when it was a rate limit. */
@@ -103,14 +210,22 @@ export class WorkingIndicator {
     const retryAfter = (error ?? {}) as { code?: unknown; retryAfter?: unknown };
     if (retryAfter.code === "slack_webapi_rate_limited_error" && typeof retryAfter.retryAfter === "number") {
       const waitMs = retryAfter.retryAfter * 1000;
-      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
+      // The reaction budget is what Slack limits per workspace; the status has limits of its own.
+      if (method.startsWith("reactions."))
+        this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
       this.#logger.info({ method, retryAfterS: retryAfter.retryAfter }, "working indicator rate-limited");
       return waitMs;
     }
-    const code = (error as { data?: { error?: unknown } } | null)?.data?.error;
+    const code = platformError(error);
     // The user may have added or removed the same emoji themselves: nothing to tell anyone.
     const benign = code === "already_reacted" || code === "no_reaction";
     this.#logger[benign ? "debug" : "warn"]({ err: error, method }, "working indicator call failed");
     return null;
   }
+}
+
+/** Slack's error code when Slack answered `ok: false`; null for network failures and rate limits. */
+function platformError(error: unknown): string | null {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === "slack_webapi_platform_error" && typeof data?.error === "string" ? data.error : null;
 }

@@ -1,10 +1,11 @@
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
+import { identityFor } from "../../src/identity.js";
 import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink, SharedMemory } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import { postNotice, type SlackPortDeps } from "./replies.js";
+import { postNotice, type SlackPortDeps, type SlackTarget } from "./replies.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
 import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER, UNAVAILABLE } from "./wording.js";
@@ -165,6 +166,7 @@ export class SlackIntake {
     }
     // Without an address (bots, guests, no users:read.email) the core falls back to the user id.
     const email = config.identity === "email" ? user(message.user)?.email : null;
+    const identity = email ? `email:${email}` : orgIdentity(message);
     const chat: ChatMessage = {
       platform: "slack",
       workspace: message.team,
@@ -173,8 +175,8 @@ export class SlackIntake {
       user: message.user,
       text,
       id: messageId(message),
-      ...(email ? { identity: `email:${email}` } : {}),
-      address: { channel: message.channel, thread: message.thread, ts: message.ts, user: message.user },
+      ...(identity ? { identity } : {}),
+      address: { ...targetOf(message) },
     };
     const result = await sink.submit(chat);
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
@@ -204,7 +206,7 @@ export class SlackIntake {
     const { ports, logger } = this.#options;
     if (!this.#noticed.add(noticeKey)) return;
     logger.info({ id: messageId(message), notice: noticeKey.split(":")[0] }, "slack message not taken");
-    postNotice(ports, message, text, noticeKey).catch((error: unknown) =>
+    postNotice(ports, targetOf(message), text, noticeKey).catch((error: unknown) =>
       logger.error({ err: error }, "could not post a slack notice"),
     );
   }
@@ -217,4 +219,20 @@ export class SlackIntake {
     logger.debug({ id: messageId(message) }, "slack message not taken: the bot token does not work");
     return true;
   }
+}
+
+/**
+ * On an org-wide Enterprise Grid install a person keeps one user id across the organisation's
+ * workspaces, so the identity names the organisation instead of the workspace the message came from
+ * (`user_id:slack_<enterprise>_<user>`). Other installs keep the core's per-workspace identity.
+ */
+function orgIdentity(message: IncomingMessage): string | null {
+  if (message.enterprise === null) return null;
+  return identityFor({ platform: "slack", workspace: message.enterprise, user: message.user });
+}
+
+/** Where the replies to `message` go (also its reply address in the store). */
+function targetOf(message: IncomingMessage): SlackTarget {
+  const { team, channel, thread, ts, user } = message;
+  return { team, dm: message.trigger === "dm", channel, thread, ts, user };
 }

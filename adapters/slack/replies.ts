@@ -11,6 +11,10 @@ import { undeliverableNotice } from "./wording.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
 export interface SlackTarget {
+  /** The workspace (the DM status falls back to the reaction per workspace). */
+  team: string;
+  /** A direct message (the indicator is the thread's status there). */
+  dm: boolean;
   channel: string;
   /** The thread root ts. */
   thread: string;
@@ -48,11 +52,18 @@ const DM_INSTEAD: ReadonlySet<string> = new Set([
 
 /** The core's handle on one Slack thread: its reply's messages in order, through the per-channel poster. */
 export function slackThreadPort(deps: SlackPortDeps, target: SlackTarget): ThreadPort {
+  // Slack clears a thread's status when the app posts there: the indicator need not do it then.
+  let posted = false;
   return {
-    post: (reply: Reply) =>
-      postMessages(deps, target, renderReply(reply), { requestId: reply.requestId, key: reply.requestId }),
+    async post(reply: Reply) {
+      await postMessages(deps, target, renderReply(reply), {
+        requestId: reply.requestId,
+        key: reply.requestId,
+      });
+      posted = true;
+    },
     startWorking() {
-      return deps.indicator.start(target.channel, target.ts);
+      return deps.indicator.start(target, () => posted);
     },
   };
 }
@@ -104,7 +115,7 @@ async function postMessages(
         continue;
       }
       // A DM channel that refuses is the person's own: there is nowhere else to reach them.
-      if (!DM_INSTEAD.has(error.code) || target.channel.startsWith("D") || target.user === null) throw error;
+      if (!DM_INSTEAD.has(error.code) || target.dm || target.user === null) throw error;
       const dm = { channel: target.user, thread: null };
       const notice = escapeMrkdwn(undeliverableNotice(error.code)).replace(
         "{channel}",

@@ -42,6 +42,18 @@ export interface MessageOptions {
   extra?: Record<string, unknown>;
 }
 
+// --- issue 13: slash commands ---
+export interface CommandOptions {
+  /** `/ask`'s question. */
+  question?: string;
+  /** Where it is used. @default "dm" */
+  where?: "dm" | "text" | { thread: string };
+  author?: Author;
+  /** The interaction type. @default 2 (application command) */
+  type?: number;
+}
+// --- end issue 13 ---
+
 export interface DiscordHarness {
   core: TestCore;
   gateway: DiscordGatewayDouble;
@@ -59,6 +71,10 @@ export interface DiscordHarness {
   mention(text: string, options?: MessageOptions): string;
   /** Dispatches a server message without a mention (in a channel or thread); returns its id. */
   say(text: string, options?: MessageOptions): string;
+  // --- issue 13: slash commands ---
+  /** Dispatches a slash command (INTERACTION_CREATE); returns its id and token. */
+  command(name: string, options?: CommandOptions): { id: string; token: string };
+  // --- end issue 13 ---
   close(): Promise<void>;
 }
 
@@ -126,7 +142,14 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   });
   const newAdapter = (memory: SharedMemory = core.store) =>
     createDiscordAdapter(
-      { botToken: BOT_TOKEN, apiUrl: rest.url, allowedGuilds: null, allowedUsers: null, ...options.config },
+      {
+        botToken: BOT_TOKEN,
+        apiUrl: rest.url,
+        allowedGuilds: null,
+        allowedUsers: null,
+        commandGuilds: null,
+        ...options.config,
+      },
       { sink: core.bridge, memory, logger: options.logger ?? core.logger },
       options.adapter,
     );
@@ -187,6 +210,75 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
         },
         options,
       ),
+    // --- issue 13: slash commands ---
+    command(name, options = {}) {
+      const id = snowflake();
+      const token = `interaction-token-${id}-secret`;
+      const author = options.author ?? USER;
+      const where = options.where ?? "dm";
+      const channel =
+        where === "dm"
+          ? { id: DM_CHANNEL_ID, type: 1, recipients: [author] }
+          : where === "text"
+            ? { id: TEXT_CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" }
+            : {
+                id: where.thread,
+                type: 11,
+                guild_id: GUILD_ID,
+                parent_id: TEXT_CHANNEL_ID,
+                owner_id: BOT_USER.id,
+              };
+      rest.interactions.set(token, {
+        id,
+        channelId: channel.id,
+        callbacks: [],
+        original: null,
+        deleted: false,
+        followUps: [],
+        expired: false,
+      });
+      const inGuild = where !== "dm";
+      gateway.dispatch("INTERACTION_CREATE", {
+        id,
+        application_id: BOT_USER.id,
+        type: options.type ?? 2,
+        token,
+        version: 1,
+        data:
+          options.type === undefined || options.type === 2
+            ? {
+                id: "1600000000000000001",
+                name,
+                type: 1,
+                ...(options.question === undefined
+                  ? {}
+                  : { options: [{ name: "question", type: 3, value: options.question }] }),
+              }
+            : { custom_id: "feedback:up", component_type: 2 },
+        ...(options.type === 3
+          ? {
+              message: messagePayload({
+                id: snowflake(),
+                channel_id: channel.id,
+                content: "an answer",
+                author: BOT_USER,
+              }),
+            }
+          : {}),
+        channel_id: channel.id,
+        channel,
+        ...(inGuild
+          ? { guild_id: GUILD_ID, member: { ...member, user: author, permissions: "0" } }
+          : { user: author }),
+        app_permissions: "0",
+        locale: "en-US",
+        entitlements: [],
+        authorizing_integration_owners: { "0": GUILD_ID },
+        context: inGuild ? 0 : 1,
+      });
+      return { id, token };
+    },
+    // --- end issue 13 ---
     async close() {
       await core.close();
       await adapter.close();

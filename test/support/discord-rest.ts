@@ -23,6 +23,24 @@ export interface CreatedMessage {
   body: Record<string, unknown>;
 }
 
+// --- issue 13: slash commands and interaction replies ---
+
+/** One interaction as the double keeps it: its reply (after a callback) and its follow-ups. */
+export interface InteractionRecord {
+  id: string;
+  channelId: string;
+  /** The callbacks' bodies, in order (Discord accepts only the first). */
+  callbacks: Array<Record<string, unknown>>;
+  /** The reply the callback created, edited by PATCH @original; null before a callback or once deleted. */
+  original: { id: string; content: string; flags: number; edits: number } | null;
+  deleted: boolean;
+  followUps: Array<{ id: string; content: string; flags: number }>;
+  /** The webhook routes answer 401 (Invalid Webhook Token), as after the token's 15 minutes. */
+  expired: boolean;
+}
+
+// --- end issue 13 ---
+
 export type RestResponse = {
   status: number;
   body?: unknown;
@@ -47,6 +65,12 @@ export interface DiscordRestDouble {
   /** Channels returned by GET /channels/:id. */
   channels: Map<string, unknown>;
   override: RestOverride | null;
+  // --- issue 13: slash commands and interaction replies ---
+  /** Registered commands per scope: "global" or a guild id (what GET returns, what PUT replaced). */
+  commands: Map<string, Array<Record<string, unknown>>>;
+  /** Interactions the harness dispatched, by token: what the bot answered through each. */
+  interactions: Map<string, InteractionRecord>;
+  // --- end issue 13 ---
   /** Resolves with the created messages of `channelId` once there are at least `count`. */
   messagesIn(channelId: string, count: number, timeoutMs?: number): Promise<CreatedMessage[]>;
   /** Resolves with the calls matching `match` once there are at least `count`. */
@@ -78,6 +102,8 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
     calls,
     created,
     history: new Map(),
+    commands: new Map(),
+    interactions: new Map(),
     members: new Set(),
     channels: new Map(),
     override: null,
@@ -112,6 +138,8 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
 
   function normalAnswer(call: RestCall): RestResponse {
     const { method, path } = call;
+    const forCommands = commandsAnswer(call);
+    if (forCommands) return forCommands;
     if (method === "GET" && path === "/gateway/bot") {
       return {
         status: 200,
@@ -160,6 +188,102 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
     }
     return notFound(0, `The REST double does not know ${method} ${path}`);
   }
+
+  // --- issue 13: slash commands and interaction replies ---
+
+  /** Commands registration, interaction callbacks and the interaction webhook; undefined for other routes. */
+  function commandsAnswer(call: RestCall): RestResponse | undefined {
+    const { method, path } = call;
+    let match = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path);
+    if (match) {
+      const scope = match[2] ?? "global";
+      if (method === "GET") return { status: 200, body: double.commands.get(scope) ?? [] };
+      if (method === "PUT") {
+        const registered = (
+          Array.isArray(call.body) ? (call.body as Array<Record<string, unknown>>) : []
+        ).map((command) => ({
+          // What Discord adds: ids, a version, defaults the bridge did not set.
+          id: snowflake(),
+          application_id: match?.[1],
+          version: snowflake(),
+          default_member_permissions: null,
+          nsfw: false,
+          ...(scope === "global" ? {} : { guild_id: scope }),
+          ...command,
+        }));
+        double.commands.set(scope, registered);
+        return { status: 200, body: registered };
+      }
+    }
+    match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    if (match && method === "POST") {
+      const record = double.interactions.get(match[2] ?? "");
+      if (!record || record.id !== match[1]) return notFound(10062, "Unknown interaction");
+      record.callbacks.push(call.body ?? {});
+      if (record.callbacks.length > 1) {
+        return { status: 400, body: { code: 40060, message: "Interaction has already been acknowledged." } };
+      }
+      const data = (call.body?.data ?? {}) as { content?: string; flags?: number };
+      // Type 5 shows "<bot> is thinking…" (flag 128, loading) until the reply is edited.
+      const deferred = call.body?.type === 5;
+      record.original = {
+        id: snowflake(),
+        content: deferred ? "" : (data.content ?? ""),
+        flags: deferred ? 128 : (data.flags ?? 0),
+        edits: 0,
+      };
+      return { status: 204 };
+    }
+    match = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/(?:@|%40)original)?$/.exec(path);
+    if (match) {
+      const record = double.interactions.get(match[2] ?? "");
+      if (!record || record.expired)
+        return { status: 401, body: { code: 50027, message: "Invalid Webhook Token" } };
+      const original = record.original;
+      if (match[3]) {
+        if (!original) return notFound(10008, "Unknown Message");
+        const asMessage = () =>
+          messagePayload({
+            id: original.id,
+            channel_id: record.channelId,
+            content: original.content,
+            author: BOT_USER,
+          });
+        if (method === "GET") return { status: 200, body: asMessage() };
+        if (method === "PATCH") {
+          original.content = String(call.body?.content ?? original.content);
+          original.flags &= ~128;
+          original.edits++;
+          return { status: 200, body: asMessage() };
+        }
+        if (method === "DELETE") {
+          record.original = null;
+          record.deleted = true;
+          return { status: 204 };
+        }
+      } else if (method === "POST") {
+        if (!original && !record.deleted) return notFound(10015, "Unknown Webhook");
+        const message = {
+          id: snowflake(),
+          content: String(call.body?.content ?? ""),
+          flags: Number(call.body?.flags ?? 0),
+        };
+        record.followUps.push(message);
+        return {
+          status: 200,
+          body: messagePayload({
+            id: message.id,
+            channel_id: record.channelId,
+            content: message.content,
+            author: BOT_USER,
+          }),
+        };
+      }
+    }
+    return undefined;
+  }
+
+  // --- end issue 13 ---
 
   /** Like Discord with `enforce_nonce`: the same nonce again returns the first message, posts nothing. */
   function createMessage(channelId: string, body: Record<string, unknown>): unknown {

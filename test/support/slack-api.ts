@@ -272,6 +272,14 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
           },
         };
       }
+      // --- issue 13: the agent messaging surface (suggested prompts, thread status) ---
+      case "assistant.threads.setSuggestedPrompts":
+        return args.channel_id && args.prompts ? { ok: true } : { ok: false, error: "invalid_arguments" };
+      case "assistant.threads.setStatus":
+        return args.channel_id && args.thread_ts && args.status !== undefined
+          ? { ok: true }
+          : { ok: false, error: "invalid_arguments" };
+      // --- end issue 13 ---
       case "apps.connections.open":
         return options.socketUrl
           ? { ok: true, url: options.socketUrl }

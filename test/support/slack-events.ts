@@ -53,6 +53,40 @@ export function messageEvent(fields: EventFields = {}): Record<string, unknown> 
   };
 }
 
+// --- issue 13: agent messaging and Enterprise Grid ---
+
+/** An `app_home_opened` event: someone opened the bot's Messages tab (or its Home tab). */
+export function appHomeOpenedEvent(fields: EventFields = {}): Record<string, unknown> {
+  return {
+    type: "app_home_opened",
+    user: "U0ANA",
+    channel: "D0ANA",
+    tab: "messages",
+    event_ts: nextTs(),
+    ...fields,
+  };
+}
+
+/** Envelope fields of an org-wide install on Enterprise Grid organisation `enterprise`, in workspace `team`. */
+export function orgWideInstall(enterprise: string, team: string): Record<string, unknown> {
+  return {
+    team_id: team,
+    enterprise_id: enterprise,
+    is_enterprise_install: true,
+    authorizations: [
+      {
+        enterprise_id: enterprise,
+        team_id: null,
+        user_id: BOT_USER,
+        is_bot: true,
+        is_enterprise_install: true,
+      },
+    ],
+  };
+}
+
+// --- end issue 13 ---
+
 /** The Events API envelope around an event, as Slack posts it. */
 export function envelope(
   event: Record<string, unknown>,

@@ -25,8 +25,10 @@ export interface SlackHarnessOptions {
   apiLatencyMs?: number;
   /** Leave adapter.start() to the test. @default true */
   start?: boolean;
+  /** How often a DM's status is set again (issue 13). @default the adapter's (100 s) */
+  statusRefreshMs?: number;
   // --- hardening (issue 11): the adapter's posting, credential and /slack/events options ---
-  adapter?: Omit<SlackAdapterOptions, "metrics" | "workingIndicatorDelayMs">;
+  adapter?: Omit<SlackAdapterOptions, "metrics" | "workingIndicatorDelayMs" | "statusRefreshMs">;
   // --- end hardening ---
 }
 
@@ -42,7 +44,7 @@ export interface SlackHarness {
   /** Posts one event in a signed envelope; resolves with the HTTP status. */
   deliver(
     event: Record<string, unknown>,
-    options?: Partial<SignedPostOptions> & { eventId?: string },
+    options?: Partial<SignedPostOptions> & { eventId?: string; envelope?: Record<string, unknown> },
   ): Promise<number>;
   /** Resolves once the adapter has handed `count` messages to the core in all. */
   waitForSubmits(count: number): Promise<void>;
@@ -88,6 +90,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     identity: "user",
     allowedChannels: null,
     allowedUsers: null,
+    suggestedPrompts: [],
     ...options.slack,
   };
   const adapter = createSlackAdapter(
@@ -99,6 +102,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
       ...(options.indicatorDelayMs === undefined
         ? {}
         : { workingIndicatorDelayMs: options.indicatorDelayMs }),
+      ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
     },
   );
   core.adapters.set("slack", adapter);
@@ -122,11 +126,15 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     submitted,
     eventsUrl,
     async deliver(event, deliverOptions = {}) {
-      const { eventId, ...signing } = deliverOptions;
-      const response = await postSigned(eventsUrl, envelope(event, eventId), {
-        secret: SIGNING_SECRET,
-        ...signing,
-      });
+      const { eventId, envelope: fields, ...signing } = deliverOptions;
+      const response = await postSigned(
+        eventsUrl,
+        { ...envelope(event, eventId), ...fields },
+        {
+          secret: SIGNING_SECRET,
+          ...signing,
+        },
+      );
       return response.status;
     },
     waitForSubmits: (count) =>

@@ -21,6 +21,7 @@ describe("classifyEvent", () => {
         thread: "100.000001",
         user: "U1",
         text: "<@UBOT> hi",
+        enterprise: null,
       },
     });
   });
@@ -123,6 +124,22 @@ describe("classifyEvent", () => {
       take: false,
       reason: "malformed: no team id",
     });
+  });
+
+  test("the enterprise is known only for an org-wide install, from the envelope or its authorization", () => {
+    const event = { type: "app_mention", ...base };
+    const enterpriseOf = (envelope: Record<string, unknown>) => {
+      const result = classifyEvent({ ...body, ...envelope }, event, context());
+      return result.take ? result.message.enterprise : "skipped";
+    };
+    expect(enterpriseOf({ enterprise_id: "E1", is_enterprise_install: true })).toBe("E1");
+    expect(
+      enterpriseOf({ authorizations: [{ enterprise_id: "E1", team_id: null, is_enterprise_install: true }] }),
+    ).toBe("E1");
+    // A workspace of a Grid organisation with its own install keeps per-workspace identities.
+    expect(enterpriseOf({ enterprise_id: "E1", is_enterprise_install: false })).toBeNull();
+    expect(enterpriseOf({ enterprise_id: null, is_enterprise_install: true })).toBeNull();
+    expect(enterpriseOf({})).toBeNull();
   });
 });
 

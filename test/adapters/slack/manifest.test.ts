@@ -20,6 +20,7 @@ test("the manifest asks for exactly the scopes the adapter uses", () => {
   expect(listUnder("bot").sort()).toEqual(
     [
       "app_mentions:read",
+      "assistant:write",
       "channels:history",
       "chat:write",
       "groups:history",
@@ -35,9 +36,21 @@ test("the manifest asks for exactly the scopes the adapter uses", () => {
 
 test("the manifest subscribes to mentions, DMs and thread follow-ups", () => {
   expect(listUnder("bot_events").sort()).toEqual(
-    ["app_mention", "message.channels", "message.groups", "message.im", "message.mpim"].sort(),
+    [
+      "app_home_opened",
+      "app_mention",
+      "message.channels",
+      "message.groups",
+      "message.im",
+      "message.mpim",
+    ].sort(),
   );
   expect(manifest).toMatch(/request_url: https:\/\/.+\/slack\/events/);
   expect(manifest).toMatch(/socket_mode_enabled: false/);
   expect(manifest).toMatch(/messages_tab_enabled: true/);
+});
+
+test("the manifest declares the agent messaging experience, not the retired assistant view", () => {
+  expect(manifest).toMatch(/^ {2}agent_view:\n {4}agent_description: \S.+$/m);
+  expect(manifest).not.toMatch(/^\s*assistant_view:/m);
 });
