@@ -33,10 +33,7 @@ export interface SlackAdapterOptions {
   /** While the bot token does not work, auth.test runs this often. @default 30_000 */
   credentialProbeMs?: number;
   /** The poster's pace and timeouts (see SlackPoster). */
-  posting?: Pick<
-    SlackPosterOptions,
-    "channelIntervalMs" | "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute"
-  >;
+  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute">;
   /** Limits of /slack/events (see createEventsGuard). */
   events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
 }

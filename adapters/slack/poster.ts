@@ -4,6 +4,7 @@ import type { Metrics } from "../../src/metrics.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
 import {
   CREDENTIAL_ERRORS,
+  DEFAULT_RETRY_AFTER_MS,
   type SlackCaller,
   SlackHttpError,
   SlackNetworkError,
@@ -40,8 +41,6 @@ export interface SlackPosterOptions {
   metrics: Metrics;
   /** Told about `token_revoked`, `invalid_auth`, `account_inactive`… answers. */
   onCredentialError: (code: string) => void;
-  /** Time between two posts in one channel (Slack allows about one a second per channel). @default 1000 */
-  channelIntervalMs?: number;
   /** One attempt's timeout. @default 10_000 */
   attemptTimeoutMs?: number;
   /** Wait before looking for a timed-out post, so a slow Slack has committed it. @default 2000 */
@@ -57,36 +56,23 @@ export const MARKER_TYPE = "bridge_reply";
 /** How far before an attempt the look-up starts, for clock skew between this host and Slack. */
 const CHECK_SKEW_S = 10;
 
-/** A channel Slack answered 429: it waits for Retry-After, then posts one message per interval for a while. */
-interface ChannelLimit {
-  /** performance.now() before which nothing is posted here (Retry-After). */
-  pausedUntil: number;
-  /** Until then, posts here go one per interval. */
-  pacedUntil: number;
-  /** The next free slot while paced. */
-  nextSlot: number;
-}
-
 /** `ok: false` answers that are a rate limit too ("Application has posted too many messages"). */
 const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["ratelimited", "rate_limited"]);
 
-/** How long a channel keeps to one post per interval after a 429 (Slack said it went too fast). */
-const PACED_AFTER_429_MS = 60_000;
-
 /**
- * Posts Slack messages. Slack's posting limit is per channel (about one a second, with bursts), so is
- * this poster's: posts go out at once while Slack takes them; a 429 pauses only its channel for
- * Retry-After, and that channel then keeps to one post per `channelIntervalMs` for a minute. Retries
- * only what surely did not post (429, a request that never left, 502/503); a post that may have
- * happened (timeout, reset, 500/504) is looked up once in its thread instead of being repeated
+ * Posts Slack messages. Slack's posting limit is per channel (about one a second, with bursts), and
+ * so is this poster's: posts go out at once while Slack takes them, and a 429 pauses only its own
+ * channel, for its Retry-After, never the others (as @slack/web-api's client would). A fixed pace
+ * of its own would hold a busy channel's answers back when Slack would take them in a burst.
+ * Retries only what surely did not post (429, a request that never left, 502/503); a post that may
+ * have happened (timeout, reset, 500/504) is looked up once in its thread instead of being repeated
  * blindly, and sent again only when the look-up shows it missing. Every post of a reply shares the
  * reply's deadline.
  */
 export class SlackPoster {
   readonly #options: SlackPosterOptions;
-  /** Only channels that were rate-limited in the last minute or so. */
-  readonly #limits = new Map<string, ChannelLimit>();
-  readonly #intervalMs: number;
+  /** performance.now() before which a channel may not post (its last Retry-After); only channels paused now. */
+  readonly #pausedUntil = new Map<string, number>();
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
   readonly #checksPerMinute: number;
@@ -95,7 +81,6 @@ export class SlackPoster {
 
   constructor(options: SlackPosterOptions) {
     this.#options = options;
-    this.#intervalMs = options.channelIntervalMs ?? 1_000;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.#checkDelayMs = options.checkDelayMs ?? 2_000;
     this.#checksPerMinute = options.checksPerMinute ?? 1;
@@ -149,49 +134,33 @@ export class SlackPoster {
 
   /** Waits until `channel` may post; rejects (the post surely not made) when the deadline comes first. */
   async #turn(channel: string, signal: AbortSignal): Promise<void> {
-    for (;;) {
-      const limit = this.#limits.get(channel);
-      const now = performance.now();
-      if (!limit || (now >= limit.pausedUntil && now >= limit.pacedUntil)) return;
-      if (now < limit.pausedUntil) {
-        await sleep(limit.pausedUntil - now, signal);
-        continue;
-      }
-      const slot = Math.max(now, limit.nextSlot);
-      limit.nextSlot = slot + this.#intervalMs;
-      await sleep(slot - now, signal);
-      // A 429 that came in meanwhile holds this post too.
-      if (performance.now() >= limit.pausedUntil) return;
+    // A later 429 in the channel may push its pause further while this post waits.
+    for (
+      let until = this.#pausedUntil.get(channel);
+      until !== undefined;
+      until = this.#pausedUntil.get(channel)
+    ) {
+      const waitMs = until - performance.now();
+      if (waitMs <= 0) return;
+      await sleep(waitMs, signal);
     }
   }
 
   #rateLimited(channel: string, retryAfterMs: number): void {
-    const now = performance.now();
-    let limit = this.#limits.get(channel);
-    if (!limit) {
-      limit = { pausedUntil: 0, pacedUntil: 0, nextSlot: 0 };
-      this.#limits.set(channel, limit);
-      this.#forgetWhenCalm(channel, limit);
-    }
-    limit.pausedUntil = Math.max(limit.pausedUntil, now + retryAfterMs);
-    limit.pacedUntil = limit.pausedUntil + PACED_AFTER_429_MS;
-    limit.nextSlot = Math.max(limit.nextSlot, limit.pausedUntil);
-  }
-
-  /** Drops a channel's limit once its pacing is over, so the map holds only recently limited channels. */
-  #forgetWhenCalm(channel: string, limit: ChannelLimit): void {
-    const check = () => {
-      const left = limit.pacedUntil - performance.now();
-      if (left > 0) setTimeout(check, left).unref();
-      else if (this.#limits.get(channel) === limit) this.#limits.delete(channel);
-    };
-    setTimeout(check, PACED_AFTER_429_MS).unref();
+    const until = performance.now() + retryAfterMs;
+    const known = this.#pausedUntil.get(channel);
+    if (known !== undefined && known >= until) return;
+    this.#pausedUntil.set(channel, until);
+    // Forgotten once over, so the map holds only channels paused right now.
+    setTimeout(() => {
+      if (this.#pausedUntil.get(channel) === until) this.#pausedUntil.delete(channel);
+    }, retryAfterMs).unref();
   }
 
   /** The pause before retrying `error`, or null when it must not be retried. */
   #retryDelay(error: unknown, attempt: number): number | null {
     if (error instanceof SlackRateLimitedError) return error.retryAfterMs;
-    if (isRateLimit(error)) return this.#intervalMs;
+    if (isRateLimit(error)) return DEFAULT_RETRY_AFTER_MS;
     // A 502/503 comes from Slack's edge before any handler ran; 500 and 504 may follow a posted message.
     const surelyNotPosted =
       (error instanceof SlackNetworkError && error.neverSent) ||

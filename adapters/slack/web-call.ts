@@ -75,7 +75,7 @@ export class SlackTimeout extends Error {
 }
 
 /** Slack asks for no Retry-After on some 429s; a second is its per-channel posting pace. */
-const DEFAULT_RETRY_AFTER_MS = 1_000;
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 export interface SlackCallerOptions {
   /** SLACK_API_URL, with its trailing slash. */

@@ -12,7 +12,7 @@ const until = async (check: () => boolean, timeoutMs = 5_000) => {
   }
 };
 
-const FAST = { credentialProbeMs: 100, posting: { attemptTimeoutMs: 500, channelIntervalMs: 10 } };
+const FAST = { credentialProbeMs: 100, posting: { attemptTimeoutMs: 500 } };
 
 async function unanswerable(h: Awaited<ReturnType<typeof start>>): Promise<number> {
   const values = (await h.core.metrics.messagesUnanswerable.get()).values;

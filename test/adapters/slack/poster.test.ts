@@ -33,7 +33,6 @@ function poster(apiUrl: string, reported: string[] = []) {
       metrics,
       onCredentialError: (code) => reported.push(code),
       attemptTimeoutMs: 500,
-      channelIntervalMs: 10,
       random: () => 0,
     }),
   };

@@ -9,7 +9,7 @@ const start = useSlackHarness();
 /** Fast timings, so faults show within a test's time. */
 const FAST: SlackHarnessOptions["adapter"] = {
   replyTimeoutMs: 3_000,
-  posting: { attemptTimeoutMs: 300, checkDelayMs: 50, channelIntervalMs: 50 },
+  posting: { attemptTimeoutMs: 300, checkDelayMs: 50 },
 };
 
 async function counter(h: Awaited<ReturnType<typeof start>>, name: string, labels: Record<string, string>) {
@@ -102,24 +102,20 @@ describe("Slack posting: channels do not wait for each other", () => {
     expect(h.api.messages.filter((m) => m.channel === "C0BUSY")).toHaveLength(1);
   });
 
-  test("after a 429, that channel posts one message per interval; before, nothing waits", async () => {
-    const h = await start({ adapter: { ...FAST, posting: { ...FAST?.posting, channelIntervalMs: 300 } } });
-    await h.deliver(mentionEvent({ text: "<@U0BOT> long one #long=9000" }));
-    await until(() => h.api.messages.length === 3);
-    const calm = h.api.messages.length;
-    expect(calm).toBe(3);
-
-    h.api.rateLimitChannel("C0GENERAL", 1, 0);
-    await h.deliver(mentionEvent({ text: "<@U0BOT> long two #long=9000" }));
-    await until(() => h.api.messages.length === 4);
-    const first = performance.now();
-    await until(() => h.api.messages.length === 6);
-    expect(performance.now() - first).toBeGreaterThanOrEqual(550);
-    // Other channels are not paced.
-    const other = performance.now();
-    await h.deliver(mentionEvent({ channel: "C0OTHER", text: "<@U0BOT> long three #long=9000" }));
-    await until(() => h.api.messages.filter((m) => m.channel === "C0OTHER").length === 3);
-    expect(performance.now() - other).toBeLessThan(550);
+  test("a 429 holds every waiting post of its channel for Retry-After, and only them", async () => {
+    const h = await start({ adapter: { ...FAST, replyTimeoutMs: 5_000 } });
+    h.api.rateLimitChannel("C0GENERAL", 1, 1);
+    await h.deliver(mentionEvent({ text: "<@U0BOT> first, limited" }));
+    await h.api.waitFor("chat.postMessage", 1);
+    const limitedAt = performance.now();
+    await h.deliver(mentionEvent({ text: "<@U0BOT> second, same channel" }));
+    await h.deliver(mentionEvent({ channel: "C0OTHER", text: "<@U0BOT> other channel" }));
+    await until(() => h.api.messages.some((m) => m.channel === "C0OTHER"));
+    expect(h.api.messages.filter((m) => m.channel === "C0GENERAL")).toEqual([]);
+    await until(() => h.api.messages.filter((m) => m.channel === "C0GENERAL").length === 2, 3_000);
+    expect(performance.now() - limitedAt).toBeGreaterThanOrEqual(900);
+    // Only the limited post met the 429: the one that waited behind it was not refused again.
+    expect(h.api.callsTo("chat.postMessage").filter((c) => c.status === 429)).toHaveLength(1);
   });
 
   test("100 hung posts in one channel do not delay a reply in another", async () => {
