@@ -81,7 +81,7 @@ describe("/slack/events refuses what no real Slack payload looks like", () => {
       postSigned(h.eventsUrl, envelope(mentionEvent()), { secret: SIGNING_SECRET }),
     );
     expect(third.value.status).toBe(503);
-    expect(third.ms).toBeLessThan(500);
+    expect(third.ms).toBeLessThan(1_500);
     for (const { request } of slow) request.end(raw.slice(5));
     expect(await Promise.all(slow.map((s) => s.status))).toEqual([200, 200]);
     // The slots are free again.
@@ -147,7 +147,8 @@ describe("/slack/events answers odd signed payloads at once", () => {
     const h = await start();
     const { value, ms } = await timed(() => postSigned(h.eventsUrl, body, { secret: SIGNING_SECRET }));
     expect(value.status).toBe(400);
-    expect(ms).toBeLessThan(500);
+    // Well under the 3 s after which Bolt would answer an unacknowledged request 404.
+    expect(ms).toBeLessThan(1_500);
     expect(await rejected(h, "malformed")).toBe(1);
   });
 
@@ -173,7 +174,8 @@ describe("/slack/events answers odd signed payloads at once", () => {
     const h = await start();
     const { value, ms } = await timed(() => postSigned(h.eventsUrl, body, { secret: SIGNING_SECRET }));
     expect(value.status).toBe(200);
-    expect(ms).toBeLessThan(500);
+    // Well under the 3 s after which Bolt would answer an unacknowledged request 404.
+    expect(ms).toBeLessThan(1_500);
     expect(h.submitted).toEqual([]);
   });
 
@@ -188,7 +190,8 @@ describe("/slack/events answers odd signed payloads at once", () => {
     };
     const { value, ms } = await timed(() => postSigned(h.eventsUrl, body, { secret: SIGNING_SECRET }));
     expect(value.status).toBe(200);
-    expect(ms).toBeLessThan(500);
+    // Well under the 3 s after which Bolt would answer an unacknowledged request 404.
+    expect(ms).toBeLessThan(1_500);
     const warning = h.core.logLines.find((l) => l.includes("30,000 events"));
     expect(warning).toContain('"level":40');
   });

@@ -89,14 +89,14 @@ describe("Slack posting: a timed-out post is never repeated blindly", () => {
 
 describe("Slack posting: channels do not wait for each other", () => {
   test("one channel's 429 never holds another channel's reply", async () => {
-    const h = await start({ adapter: { ...FAST, replyTimeoutMs: 5_000 } });
-    h.api.rateLimitChannel("C0BUSY", 1, 2);
+    const h = await start({ adapter: { ...FAST, replyTimeoutMs: 8_000 } });
+    h.api.rateLimitChannel("C0BUSY", 1, 3);
     await h.deliver(mentionEvent({ channel: "C0BUSY", text: "<@U0BOT> limited" }));
     await h.api.waitFor("chat.postMessage", 1);
     const asked = performance.now();
     await h.deliver(mentionEvent({ channel: "C0CALM", text: "<@U0BOT> not limited" }));
     await until(() => h.api.messages.some((m) => m.channel === "C0CALM"), 2_500);
-    expect(performance.now() - asked).toBeLessThan(1_500);
+    expect(performance.now() - asked).toBeLessThan(2_000);
     // The limited channel waits for its own Retry-After, then gets its answer once.
     await until(() => h.api.messages.some((m) => m.channel === "C0BUSY"), 5_000);
     expect(h.api.messages.filter((m) => m.channel === "C0BUSY")).toHaveLength(1);
@@ -136,7 +136,7 @@ describe("Slack posting: channels do not wait for each other", () => {
     const asked = performance.now();
     await h.deliver(mentionEvent({ channel: "C0FREE", text: "<@U0BOT> unrelated" }));
     await until(() => h.api.messages.some((m) => m.channel === "C0FREE"), 5_000);
-    expect(performance.now() - asked).toBeLessThan(1_000);
+    expect(performance.now() - asked).toBeLessThan(2_000);
   });
 
   test("a hung post holds its thread only for the reply's time, not minutes", async () => {
