@@ -42,6 +42,8 @@ export interface SlackAdapterOptions {
 const EVENTS_PATH = "/slack/events";
 /** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
 const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
+/** Other payload types Bolt handles (an interactivity listener adds its `block_actions` here). */
+const BOLT_PAYLOADS: ReadonlySet<string> = new Set(["url_verification"]);
 /** Bolt's own calls (auth.test at start, retried by the app with back-off) must not hang a start. */
 const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
@@ -221,7 +223,7 @@ export function createSlackAdapter(
       metrics,
       ...options.events,
       forwards: (body) =>
-        body.type === "url_verification" ||
+        BOLT_PAYLOADS.has(String(body.type)) ||
         (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
       forward: (request, response) => receiver.requestListener(request, response),
       onCredentialEvent: (event) => credentialEvent(event),
