@@ -16,6 +16,10 @@ export interface Terminal {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   user: string;
+  /** Where the logs go (named in the greeting); null when they share the terminal. */
+  logFile: string | null;
+  /** A second Ctrl-C while answers are pending: the person wants out at once. */
+  onLeaveNow: () => void;
 }
 
 export interface AppOptions {
@@ -44,8 +48,10 @@ export class NothingToRunError extends Error {
   constructor() {
     super(
       "Nothing to run: no platform is configured and there is no terminal to chat in.\n" +
-        "Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), and/or DISCORD_BOT_TOKEN,\n" +
-        "plus TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_ASSISTANT_ID. See .env.example.",
+        "Run `npm start` in a terminal to chat, or connect a platform: set SLACK_BOT_TOKEN with\n" +
+        "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), and/or DISCORD_BOT_TOKEN.\n" +
+        "Twilio credentials are optional: without them the built-in offline simulator answers.\n" +
+        "See .env.example and README.md.",
     );
   }
 }
@@ -116,6 +122,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
   for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
   bridge.start();
   const stopping = new AbortController();
+  /** When each adapter that failed to start tries again, for /readyz. */
+  const retryAt = new Map<Adapter, number>();
   let server: RunningHttpServer | null = null;
   if (platformConfigured) {
     const routes = new Map<string, RouteHandler>();
@@ -128,16 +136,15 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       metricsToken: config.metricsToken,
       logger,
       notReadyReasons: () =>
-        notReadyReasons(adapters, store, bridge, simulator !== null, stopping.signal.aborted),
+        notReadyReasons(adapters, store, bridge, simulator !== null, stopping.signal.aborted, retryAt),
     });
     logger.info({ url: server.url }, "HTTP server listening");
   }
-  const started = Promise.all(adapters.map((adapter) => keepStarting(adapter, logger, stopping.signal))).then(
-    () => {
-      if (!stopping.signal.aborted)
-        logger.info({ adapters: adapters.map((a) => a.platform) }, "bridge ready");
-    },
-  );
+  const started = Promise.all(
+    adapters.map((adapter) => keepStarting(adapter, logger, stopping.signal, retryAt)),
+  ).then(() => {
+    if (!stopping.signal.aborted) logger.info({ adapters: adapters.map((a) => a.platform) }, "bridge ready");
+  });
 
   let stopped: Promise<StopReport> | undefined;
   async function stop(): Promise<StopReport> {
@@ -236,6 +243,7 @@ function notReadyReasons(
   bridge: Bridge,
   simulated: boolean,
   stopping: boolean,
+  retryAt: ReadonlyMap<Adapter, number>,
 ): string[] {
   const reasons: string[] = [];
   if (stopping) reasons.push("shutting down");
@@ -246,20 +254,37 @@ function notReadyReasons(
   if (assistant !== null) reasons.push(assistant);
   for (const adapter of adapters) {
     const reason = adapter.notReadyReason();
-    if (reason !== null) reasons.push(reason);
+    const at = retryAt.get(adapter);
+    if (reason !== null)
+      reasons.push(at === undefined ? reason : `${reason}; ${retryingIn(at - Date.now())}`);
   }
   return reasons;
 }
 
+function retryingIn(delayMs: number): string {
+  return delayMs > 0 ? `retrying in ${Math.ceil(delayMs / 1000)} s` : "retrying now";
+}
+
 /** Starts an adapter, retrying with back-off (a platform outage at boot must not end the process). */
-async function keepStarting(adapter: Adapter, logger: Logger, stopping: AbortSignal): Promise<void> {
+async function keepStarting(
+  adapter: Adapter,
+  logger: Logger,
+  stopping: AbortSignal,
+  retryAt: Map<Adapter, number>,
+): Promise<void> {
   for (let attempt = 0; !stopping.aborted; attempt++) {
     try {
       await adapter.start();
+      retryAt.delete(adapter);
       return;
     } catch (error) {
       const delayMs = backoffMs(attempt);
-      logger.error({ err: error, platform: adapter.platform, retryInMs: delayMs }, "adapter failed to start");
+      retryAt.set(adapter, Date.now() + delayMs);
+      // One line a try: adapters word their start failures (what was called, where, which variable);
+      // the stack is for debugging only.
+      const why = error instanceof Error ? error.message : String(error);
+      logger.error({ platform: adapter.platform, retryInMs: delayMs }, `${why}; ${retryingIn(delayMs)}`);
+      logger.debug({ err: error, platform: adapter.platform }, "adapter start failure, in full");
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);

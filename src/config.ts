@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS } from "./answer-cap.js";
 import type { AssistantMode } from "./assistant/types.js";
+import { unknownVariableWarnings } from "./config-warnings.js";
+import { redactUrl } from "./redact-url.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -80,13 +82,22 @@ export interface Config {
   simulator: { port: number; latencyMs: number };
   /** Every secret value, so the logger can scrub them from any line. */
   secrets: string[];
+  /** Problems that do not stop start-up (a variable the bridge does not read); main prints them. */
+  warnings: string[];
 }
 
 /** Start-up stops with this: one line per bad variable, never the secret values. */
 export class ConfigError extends Error {
   override name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(
+    readonly problems: string[],
+    /** Shown too: a misspelt name is often why a variable counts as missing. */
+    readonly warnings: string[] = [],
+  ) {
+    const list = (lines: string[]) => lines.map((line) => `  - ${line}`).join("\n");
+    super(
+      `Configuration is not valid:\n${list(problems)}${warnings.length > 0 ? `\nAlso:\n${list(warnings)}` : ""}`,
+    );
   }
 }
 
@@ -128,8 +139,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       latencyMs: read.int("SIMULATOR_LATENCY_MS", 300, 0),
     },
     secrets: read.secrets,
+    // After every read: the Reader knows then each name loadConfig asked for.
+    warnings: unknownVariableWarnings(
+      Object.keys(merged).filter((name) => merged[name]?.trim()),
+      read.names,
+    ),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  if (read.problems.length > 0) throw new ConfigError(read.problems, config.warnings);
   return config;
 }
 
@@ -284,10 +300,15 @@ function readSuggestedPrompts(read: Reader): string[] {
   return prompts.filter((prompt) => prompt !== "").slice(0, MAX_SUGGESTED_PROMPTS);
 }
 
-/** Typed reads that collect problems instead of throwing, so one message can name them all. */
+/**
+ * Typed reads that collect problems instead of throwing, so one message can name them all. It records
+ * every name it is asked for: that is the list of known variables the unknown-variable warnings use,
+ * so read each variable whatever the others hold (a read behind an `if` would be warned about).
+ */
 class Reader {
   readonly problems: string[] = [];
   readonly secrets: string[] = [];
+  readonly names = new Set<string>();
   constructor(private readonly env: Env) {}
 
   problem(message: string): void {
@@ -295,6 +316,7 @@ class Reader {
   }
 
   optional(name: string): string | null {
+    this.names.add(name);
     const value = this.env[name]?.trim();
     return value ? value : null;
   }
@@ -342,13 +364,15 @@ class Reader {
     try {
       parsed = new URL(raw);
     } catch {
-      this.problem(`${name} must be an http(s) URL, got "${raw}"`);
+      this.problem(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
       return fallback;
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      this.problem(`${name} must be an http(s) URL, got "${raw}"`);
+      this.problem(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
       return fallback;
     }
+    // A password in the URL is a secret like any other: scrubbed from every log line.
+    if (parsed.password) this.secrets.push(parsed.password);
     const bare = raw.replace(/\/+$/, "");
     return trailingSlash ? `${bare}/` : bare;
   }

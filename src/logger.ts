@@ -1,3 +1,4 @@
+import { openSync } from "node:fs";
 import { destination as fileDestination, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
 import type { LogLevel } from "./config.js";
@@ -10,6 +11,8 @@ export interface LoggerOptions {
   pretty: boolean;
   /** Values never to print, whatever field or message they hide in (tokens, secrets). */
   secrets: readonly string[];
+  /** Readable lines appended to this file instead (the terminal chat keeps its screen to itself). */
+  file?: string;
   /** @default process.stderr for pretty output, stdout otherwise */
   destination?: NodeJS.WritableStream;
 }
@@ -34,11 +37,16 @@ export function createLogger(options: LoggerOptions): Logger {
     "g",
   );
   const scrub = (line: string) => line.replace(pattern, REDACTED);
+  // One line an entry (fields inline) unless it carries an error, whose stack keeps its lines.
+  const readable = { ignore: "pid,hostname", translateTime: "HH:MM:ss.l", singleLine: true };
   const destination =
     options.destination ??
-    (options.pretty
-      ? pretty({ sync: true, destination: 2, ignore: "pid,hostname", translateTime: "HH:MM:ss.l" })
-      : fileDestination({ dest: 1, sync: false }));
+    (options.file !== undefined
+      ? // Opened here, so a file that cannot be written fails now, where the caller can fall back.
+        pretty({ ...readable, sync: true, colorize: false, destination: openSync(options.file, "a") })
+      : options.pretty
+        ? pretty({ ...readable, sync: true, destination: 2 })
+        : fileDestination({ dest: 1, sync: false }));
   return pino(
     {
       level: options.level,

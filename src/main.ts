@@ -1,30 +1,52 @@
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import { NothingToRunError, startApp, type Terminal } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+
+/** Exit codes, as README documents them. */
+const EXIT = { ok: 0, badConfig: 1, nothingToRun: 2, leftWithAnswersPending: 130 } as const;
+
+/** Where the terminal chat's logs go, so they never land in the middle of the conversation. */
+const TERMINAL_LOG_FILE = join(tmpdir(), "twilio-assistant-bridge.log");
 
 /** Entry point of `npm start`: configuration, logging, signals; everything else is in startApp. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\nSee .env.example and README.md for every variable.\n`);
-    process.exit(1);
+    process.exit(EXIT.badConfig);
   }
 
   const platformConfigured = config.slack !== null || config.discord !== null;
-  const terminal: Terminal | null =
-    !platformConfigured && process.stdin.isTTY
-      ? { input: process.stdin, output: process.stdout, user: safeUserName() }
-      : null;
-  // In the terminal chat, logs go to stderr and stay quiet unless asked, so the chat stays readable.
-  const logger = createLogger({
-    level: config.logLevelSet ? config.logLevel : terminal ? "warn" : "info",
-    pretty: process.stderr.isTTY === true,
-    secrets: config.secrets,
-  });
+  const chatInTerminal = !platformConfigured && process.stdin.isTTY === true;
+  const { logger, logFile } = chatInTerminal
+    ? terminalLogger(config)
+    : {
+        logger: createLogger({
+          level: config.logLevel,
+          pretty: process.stderr.isTTY === true,
+          secrets: config.secrets,
+        }),
+        logFile: null,
+      };
+  // Printed once, before anything else: in the terminal chat above the greeting, else in the log.
+  for (const warning of config.warnings) {
+    if (chatInTerminal) process.stderr.write(`Warning: ${warning}\n`);
+    else logger.warn(warning);
+  }
+  const terminal: Terminal | null = chatInTerminal
+    ? {
+        input: process.stdin,
+        output: process.stdout,
+        user: safeUserName(),
+        logFile,
+        onLeaveNow: () => leaveNow(),
+      }
+    : null;
 
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
 
@@ -34,7 +56,13 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof NothingToRunError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+      process.exit(EXIT.nothingToRun);
+    }
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      process.stderr.write(
+        `Port ${config.port} is already in use (is another bridge running?). Set PORT to a free port.\n`,
+      );
+      process.exit(EXIT.badConfig);
     }
     throw error;
   }
@@ -42,6 +70,8 @@ async function main(): Promise<void> {
   let shuttingDown = false;
   async function shutdown(why: string): Promise<void> {
     if (shuttingDown) {
+      // In the terminal chat a second Ctrl-C means "now"; a platform host's repeated SIGTERM does not.
+      if (chatInTerminal && why === "SIGINT") leaveNow();
       logger.info({ why }, "already shutting down");
       return;
     }
@@ -51,10 +81,34 @@ async function main(): Promise<void> {
     if (report.unfinished > 0)
       logger.warn(report, "some messages could not finish; their users were told to ask again");
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    process.exit(0);
+    process.exit(EXIT.ok);
+  }
+  function leaveNow(): void {
+    logger.warn("left the terminal chat with answers still pending");
+    process.exit(EXIT.leftWithAnswersPending);
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/**
+ * The terminal chat logs to a file, at LOG_LEVEL or info. If the file cannot be written, warnings
+ * and errors go to stderr instead, one line each.
+ */
+function terminalLogger(config: Config): { logger: Logger; logFile: string | null } {
+  const level = config.logLevelSet ? config.logLevel : "info";
+  try {
+    return {
+      logger: createLogger({ level, pretty: true, secrets: config.secrets, file: TERMINAL_LOG_FILE }),
+      logFile: TERMINAL_LOG_FILE,
+    };
+  } catch {
+    const fallback = config.logLevelSet ? config.logLevel : "warn";
+    return {
+      logger: createLogger({ level: fallback, pretty: true, secrets: config.secrets }),
+      logFile: null,
+    };
+  }
 }
 
 function safeUserName(): string {

@@ -250,3 +250,24 @@ describe("loadConfig", () => {
     });
   });
 });
+
+describe("configuration errors never echo secrets inside URLs", () => {
+  it("hides the user, the password and query values of a bad URL", () => {
+    const problems = problemsOf({
+      TWILIO_ASSISTANTS_URL: "ftp://user:hunter2@proxy.example.com/?token=abc123",
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_SIGNING_SECRET: "s",
+      SLACK_API_URL: "not a url user:hunter2@x",
+    });
+    expect(problems).toEqual([
+      'TWILIO_ASSISTANTS_URL must be an http(s) URL, got "ftp://***@proxy.example.com/?token=***"',
+      'SLACK_API_URL must be an http(s) URL, got "***@x"',
+    ]);
+    expect(problems.join("\n")).not.toMatch(/hunter2|abc123/);
+  });
+
+  it("adds the password of a valid URL to the secrets the logger scrubs", () => {
+    const config = load({ TWILIO_ASSISTANTS_URL: "https://bridge:pa55word@proxy.example.com" });
+    expect(config.secrets).toContain("pa55word");
+  });
+});

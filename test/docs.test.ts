@@ -24,6 +24,40 @@ describe("documentation", () => {
     expect(variables.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 
+  it("opens with the two commands a newcomer needs: run the bridge, run the tests", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const commands = firstBlock.split("\n").map((line) => line.replace(/\s+#.*$/, "").trim());
+    expect(commands.slice(0, 2)).toEqual(["npm ci && npm start", "npm test"]);
+  });
+
+  it("documents every exit code the entry point uses", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const main = readFileSync(new URL("../src/main.ts", import.meta.url), "utf8");
+    const table = /const EXIT = \{([^}]+)\}/.exec(main)?.[1] ?? "";
+    const codes = [...table.matchAll(/:\s*(\d+)/g)].map((m) => m[1]);
+    expect(codes).toEqual(["0", "1", "2", "130"]);
+    for (const code of codes) expect(readme).toMatch(new RegExp(`^\\| ${code} \\| `, "m"));
+  });
+
+  it("lists every demo trigger the simulator knows", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const cli = readFileSync(new URL("../src/simulator/cli.ts", import.meta.url), "utf8");
+    const triggers = /Demo triggers in a message: ([^"]+)"/.exec(cli)?.[1]?.split(" ") ?? [];
+    expect(triggers.length).toBeGreaterThan(6);
+    const missing = triggers.filter((t) => !readme.includes(`| \`${t.replace(/=(N|MS)$/, "=")}`));
+    expect(missing).toEqual([]);
+  });
+
+  it("keeps the benchmark detail in docs/PERFORMANCE.md, with a summary and a link in README", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const performance = readFileSync(new URL("../docs/PERFORMANCE.md", import.meta.url), "utf8");
+    expect(performance).toContain("| figure | bridge vs baseline | target | result |");
+    expect(performance).toContain("## Fault drills");
+    expect(readme).not.toContain("bridge vs baseline");
+    expect(readme).toContain("[docs/PERFORMANCE.md](docs/PERFORMANCE.md)");
+  });
+
   it("starts the same way from the Procfile and from npm start", () => {
     const procfile = readFileSync(new URL("../Procfile", import.meta.url), "utf8");
     const scripts = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).scripts;

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.js";
 import { memoryLogger } from "./support/core.js";
 
 describe("logger", () => {
@@ -36,5 +40,24 @@ describe("logger", () => {
       thread: "slack:T:C:1",
       requestId: "r-1",
     });
+  });
+
+  it("writes readable lines, one an entry, appended to a file, with secrets scrubbed", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bridge-log-")), "bridge.log");
+    const first = createLogger({ level: "info", pretty: true, secrets: ["s3cret-value"], file });
+    first.info({ platform: "console" }, "hello with s3cret-value");
+    const second = createLogger({ level: "info", pretty: true, secrets: [], file });
+    second.warn("again");
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/INFO: hello with \[redacted\] \{"platform":"console"\}$/);
+    expect(lines[1]).toMatch(/WARN: again$/);
+    expect(lines.join("")).not.toContain("\u001b");
+  });
+
+  it("throws at once when the log file cannot be written, so the caller can fall back", () => {
+    expect(() =>
+      createLogger({ level: "info", pretty: true, secrets: [], file: "/nonexistent-dir/x.log" }),
+    ).toThrow();
   });
 });

@@ -1,100 +1,187 @@
 import { createInterface } from "node:readline";
-import { FLAGGED_WARNING } from "../../src/notices.js";
-import type { Adapter, AdapterContext, Reply, ThreadPort } from "../../src/types.js";
+import type { Adapter, AdapterContext, Reply, SubmitResult, ThreadPort } from "../../src/types.js";
+import { render } from "./render.js";
+import { Screen } from "./screen.js";
+import { wrapLine } from "./wrap.js";
 
 export interface ConsoleOptions {
   input: NodeJS.ReadableStream;
+  /** A terminal (`isTTY`) gets the prompt, editing, history and rendered Markdown; else plain lines. */
   output: NodeJS.WritableStream;
   /** Who is typing (becomes the identity `user_id:console_local_<user>`). */
   user: string;
   /** First line shown, above the help (says which assistant answers). */
   greeting: string;
-  /** Called when the input ends (Ctrl-D) or the user types /quit. */
+  /** Where the logs go, named below the greeting; null when they go to the terminal. */
+  logFile: string | null;
+  /** The person is leaving (Ctrl-D, /quit, Ctrl-C): stop after the pending answers. */
   onEnd: () => void;
+  /** A second Ctrl-C while answers are pending: leave at once. */
+  onLeaveNow: () => void;
+  /** The thinking line shows once an answer takes this long. @default 1000 */
+  thinkingDelayMs?: number;
 }
 
+/** What to say when a message gets no reply; results missing here get one through the port. */
+const UNANSWERED: Partial<Record<SubmitResult, string>> = {
+  duplicate: "",
+  stopped: "(the bridge is shutting down; this message was not sent)",
+  unavailable:
+    "(the bridge cannot take messages right now: its shared store is unreachable; please try again)",
+};
+
 const HELP = "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.";
+const PROMPT = "you> ";
 
 /** A terminal chat through the full pipeline: one conversation until /new. */
 export function createConsoleAdapter(options: ConsoleOptions, context: AdapterContext): Adapter {
   const { output } = options;
+  const terminal = (output as { isTTY?: boolean }).isTTY === true;
+  const thinkingDelayMs = options.thinkingDelayMs ?? 1000;
   let conversation = 1;
   let counter = 0;
   let taking = false;
-  const lines = createInterface({ input: options.input, terminal: false });
-  const write = (text: string) => output.write(`${text}\n`);
+  let leaving = false;
+  let closed = false;
+  /** Messages sent and not yet answered: when each was sent. */
+  const pending = new Map<string, number>();
+  const lines = createInterface({
+    input: options.input,
+    output,
+    terminal,
+    prompt: PROMPT,
+    historySize: 100,
+    removeHistoryDuplicates: true,
+  });
+  const screen = new Screen(output, terminal ? lines : null);
+  const columns = () => (terminal ? ((output as { columns?: number }).columns ?? 80) : null);
 
-  const port: ThreadPort = {
+  let ticker: NodeJS.Timeout | undefined;
+  /** The thinking line: only on a terminal, only past the delay, with the seconds waited so far. */
+  const showThinking = () => {
+    // Counted from sending, not from the call's start: a wait in the queue is waiting too.
+    const waited = pending.size === 0 ? 0 : Date.now() - Math.min(...pending.values());
+    if (waited < thinkingDelayMs) {
+      screen.status(null);
+      return;
+    }
+    const more = pending.size > 1 ? `; ${pending.size} answers pending` : "";
+    screen.status(`  … the assistant is thinking (${Math.floor(waited / 1000)} s${more})`);
+  };
+  const tick = () => {
+    showThinking();
+    if (pending.size === 0 && ticker) {
+      clearInterval(ticker);
+      ticker = undefined;
+    } else if (pending.size > 0 && !ticker && terminal) {
+      // Every quarter second, so the line appears close to the delay and the seconds count evenly.
+      ticker = setInterval(tick, 250);
+      ticker.unref();
+    }
+  };
+
+  /** The port of one message: its answer replaces the thinking line. */
+  const portFor = (id: string): ThreadPort => ({
     async post(reply: Reply) {
-      write(render(reply));
+      pending.delete(id);
+      screen.status(null);
+      screen.print(render(reply, { columns: columns() }));
+      tick();
     },
     startWorking() {
-      write("  … the assistant is thinking");
+      // The thinking line is the indicator; it already counts from sending (see showThinking).
       return async () => {};
     },
+  });
+
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    screen.hidePrompt();
+    if (pending.size > 0) {
+      const n = pending.size;
+      screen.print(`waiting for ${n} answer${n === 1 ? "" : "s"}… (Ctrl-C again to leave now)`);
+    }
+    options.onEnd();
+  };
+
+  const submit = async (text: string) => {
+    counter++;
+    const id = `${process.pid}-${counter}`;
+    pending.set(id, Date.now());
+    tick();
+    const result = await context.sink.submit({
+      platform: "console",
+      workspace: "local",
+      channel: "terminal",
+      thread: `${process.pid}-${conversation}`,
+      user: options.user,
+      text,
+      id,
+      address: { id },
+    });
+    const unanswered = UNANSWERED[result];
+    if (unanswered === undefined) return;
+    // No reply will come for this one.
+    pending.delete(id);
+    tick();
+    if (unanswered) screen.print(unanswered);
   };
 
   lines.on("line", (raw) => {
+    screen.lineTaken(raw);
     const text = raw.trim();
-    if (!taking || text === "") return;
-    if (text === "/quit" || text === "/exit") {
-      options.onEnd();
-      return;
+    if (taking && !leaving && text !== "") {
+      if (text === "/quit" || text === "/exit") {
+        leave();
+        return;
+      }
+      if (text === "/new") {
+        conversation++;
+        screen.print(`(new conversation #${conversation}: the assistant starts with a clean memory)`);
+      } else {
+        void submit(text).catch((error: unknown) => {
+          context.logger.error({ err: error }, "console: could not hand the message over");
+          screen.print("(this message could not be sent; see the log)");
+        });
+      }
     }
-    if (text === "/new") {
-      conversation++;
-      write(`(new conversation #${conversation}: the assistant starts with a clean memory)`);
-      return;
-    }
-    counter++;
-    void context.sink
-      .submit({
-        platform: "console",
-        workspace: "local",
-        channel: "terminal",
-        thread: `${process.pid}-${conversation}`,
-        user: options.user,
-        text,
-        id: `${process.pid}-${counter}`,
-        address: {},
-      })
-      .then((result) => {
-        if (result === "stopped") write("(the bridge is shutting down; this message was not sent)");
-        if (result === "unavailable")
-          write("(the bridge could not store this message; please send it again)");
-      });
+    if (!leaving) screen.prompt();
+  });
+  // Ctrl-C reaches readline, not the process, while the terminal is in raw mode.
+  lines.on("SIGINT", () => {
+    if (leaving && pending.size > 0) options.onLeaveNow();
+    else leave();
   });
   lines.on("close", () => {
-    if (taking) options.onEnd();
+    if (taking && !closed) leave();
   });
 
   return {
     platform: "console",
     routes: new Map(),
-    // One terminal, one place to answer.
-    portFor: () => port,
+    // The address is the message id: the reply takes that message's place in the pending answers.
+    portFor: (address) => portFor(String(address.id)),
     async start() {
       taking = true;
-      write(`${options.greeting}\n${HELP}`);
+      const logs =
+        options.logFile === null ? [] : [`Logs go to ${options.logFile} (LOG_LEVEL sets how much).`];
+      const width = columns();
+      const greeting = [options.greeting, ...logs, HELP];
+      screen.print(
+        (width === null ? greeting : greeting.flatMap((line) => wrapLine(line, width - 1, 0))).join("\n"),
+      );
+      screen.prompt();
     },
     notReadyReason: () => (taking ? null : "console: not started"),
     async stopIntake() {
       taking = false;
     },
     async close() {
+      closed = true;
+      clearInterval(ticker);
+      screen.close();
       lines.close();
     },
   };
-}
-
-/** Plain text for a terminal: Markdown shows as it is. */
-export function render(reply: Reply): string {
-  switch (reply.kind) {
-    case "answer":
-      return `assistant> ${reply.text}`;
-    case "flagged":
-      return `${FLAGGED_WARNING}\nassistant> ${reply.text}`;
-    default:
-      return `notice> ${reply.text}`;
-  }
 }

@@ -33,9 +33,20 @@ export function createClient(config: DiscordConfig): Client {
   });
 }
 
-/** Turns a failed login into an error that says what to fix (never quoting the token). */
-export function explainStartFailure(error: unknown): Error {
-  const code = (error as { code?: unknown } | null)?.code;
+/** Network failures: the request never got an HTTP answer (Node's and undici's codes). */
+const UNREACHABLE = /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/;
+
+/**
+ * Turns a failed login into a one-line error that says what to fix: the call that failed, the
+ * variable and host it went to (never the token, never the whole URL).
+ */
+export function explainStartFailure(error: unknown, apiUrl: string): Error {
+  const { code, status, method, url } = (error ?? {}) as {
+    code?: unknown;
+    status?: unknown;
+    method?: unknown;
+    url?: unknown;
+  };
   const text = error instanceof Error ? error.message : String(error);
   if (code === DiscordjsErrorCodes.TokenInvalid) {
     return new Error("discord: the bot token was refused; check DISCORD_BOT_TOKEN", { cause: error });
@@ -47,5 +58,32 @@ export function explainStartFailure(error: unknown): Error {
       { cause: error },
     );
   }
+  const where = `DISCORD_API_URL (${hostOf(apiUrl)})`;
+  // login() starts with GET /gateway/bot, which hands out the gateway's address.
+  const call =
+    typeof method === "string" && typeof url === "string" ? `${method} ${routeOf(url)}` : "GET /gateway/bot";
+  if (typeof code === "string" && UNREACHABLE.test(code)) {
+    return new Error(`discord: could not reach ${where} for ${call}: ${code}`, { cause: error });
+  }
+  if (typeof status === "number") {
+    return new Error(`discord: ${call} on ${where} answered HTTP ${status}`, { cause: error });
+  }
   return new Error(`discord: could not connect to the gateway: ${text}`, { cause: error });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "an invalid URL";
+  }
+}
+
+/** `/gateway/bot` from `https://discord.com/api/v10/gateway/bot?x=1`. */
+function routeOf(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/^.*\/v\d+(?=\/)/, "");
+  } catch {
+    return "a request";
+  }
 }

@@ -83,8 +83,9 @@ export function createDiscordAdapter(
           client.login(config.botToken),
         ]);
       } catch (error) {
-        status.failed();
-        throw explainStartFailure(error);
+        const failure = explainStartFailure(error, config.apiUrl);
+        status.failed(failure.message);
+        throw failure;
       } finally {
         abort.abort();
       }

@@ -13,8 +13,8 @@ const REASONS: Record<Exclude<State, "ready">, string> = {
 export interface ConnectionStatus {
   /** Null while the gateway is ready, else why not (for /readyz). */
   notReadyReason(): string | null;
-  /** Marks a login that failed: not connected, and discord.js will not retry it. */
-  failed(): void;
+  /** Marks a login that failed (not connected; discord.js will not retry it), with why, for /readyz. */
+  failed(reason: string): void;
   /** Marks the connection as closed on purpose (later events are expected and not alarming). */
   closed(): void;
 }
@@ -26,8 +26,11 @@ export interface ConnectionStatus {
  */
 export function watchConnection(client: Client, logger: Logger): ConnectionStatus {
   let state: State = "connecting";
+  let failure: string | null = null;
   const set = (next: State) => {
-    if (state !== "closed") state = next;
+    if (state === "closed") return;
+    state = next;
+    failure = null;
   };
 
   client.on("clientReady", () => set("ready"));
@@ -61,8 +64,11 @@ export function watchConnection(client: Client, logger: Logger): ConnectionStatu
   });
 
   return {
-    notReadyReason: () => (state === "ready" ? null : REASONS[state]),
-    failed: () => set("disconnected"),
+    notReadyReason: () => (state === "ready" ? null : (failure ?? REASONS[state])),
+    failed: (reason) => {
+      set("disconnected");
+      if (state !== "closed") failure = reason;
+    },
     closed: () => {
       state = "closed";
     },

@@ -18,6 +18,7 @@ import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
 import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
+import { describeStartFailure } from "./start-failure.js";
 import { UserDirectory } from "./users.js";
 import { createSlackCaller } from "./web-call.js";
 
@@ -246,8 +247,9 @@ export function createSlackAdapter(
         try {
           await app.init();
         } catch (error) {
-          startFailure = `auth.test failed (${describe(error)})`;
-          throw error;
+          startFailure = describeStartFailure(error, config.apiUrl);
+          // One line, for the start-up retry log: what failed and where, never the request.
+          throw new Error(`slack: ${startFailure}`, { cause: error });
         }
         authenticated = true;
         startFailure = null;
@@ -306,12 +308,4 @@ function unavailable(response: ServerResponse): void {
 function required(value: string | null, name: string): string {
   if (value === null) throw new Error(`${name} is required for this Slack mode`);
   return value;
-}
-
-/** Slack's error code, else the client's; never the request (it may carry the token). */
-function describe(error: unknown): string {
-  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
-  if (typeof data?.error === "string") return data.error;
-  if (typeof code === "string") return code;
-  return error instanceof Error ? error.name : "unknown error";
 }

@@ -7,14 +7,25 @@ const DEMO = { username: "AC00000000000000000000000000000000", password: "simula
 /** `npm run simulator`: the offline assistant alone, on SIMULATOR_PORT. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  for (const warning of config.warnings) process.stderr.write(`Warning: ${warning}\n`);
   const credentials = config.assistant.credentials ?? DEMO;
-  const simulator = await startSimulator({
-    port: config.simulator.port,
-    accountSid: credentials.username,
-    authToken: credentials.password,
-    assistantId: config.assistant.assistantId,
-    latencyMs: config.simulator.latencyMs,
-  });
+  let simulator: Awaited<ReturnType<typeof startSimulator>>;
+  try {
+    simulator = await startSimulator({
+      port: config.simulator.port,
+      accountSid: credentials.username,
+      authToken: credentials.password,
+      assistantId: config.assistant.assistantId,
+      latencyMs: config.simulator.latencyMs,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    const port = config.simulator.port;
+    process.stderr.write(
+      `Port ${port} is already in use (another simulator?). Set SIMULATOR_PORT to a free one, e.g. SIMULATOR_PORT=${port + 1} npm run simulator\n`,
+    );
+    process.exit(1);
+  }
   const lines = [
     `Offline assistant simulator listening on ${simulator.url}`,
     "Point the bridge at it with:",

@@ -66,7 +66,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const received: SimulatorRequest[] = [];
   const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString("base64")}`;
   const latencyMs = options.latencyMs ?? 0;
-  const script = options.script ?? scriptFromBody;
+  const script = options.script ?? demoScript();
   const hanging = new Set<ServerResponse>();
 
   const server = createServer((req, res) => {
@@ -104,6 +104,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const request: SimulatorRequest = { identity, body, sessionId, history: history.slice(0, -1) };
     received.push(request);
     const scripted = script(request) ?? { kind: "answer", body: normalAnswer(request) };
+    // Twilio never processes a request it answers 429: the session does not remember it.
+    if (scripted.kind === "rate_limited") history.pop();
     if (scripted.kind === "hang") {
       hanging.add(res);
       res.on("close", () => hanging.delete(res));
@@ -207,6 +209,23 @@ export const SAMPLE_MARKDOWN = [
   "```ts\nconst answer: number = 42;\n```",
   "> a quote",
 ].join("\n\n");
+
+/**
+ * The demo triggers with one memory: `#429` answers 429 once per message and session, and its retry
+ * succeeds, so it shows the bridge waiting for Retry-After and retrying (not a failure).
+ */
+function demoScript(): (request: SimulatorRequest) => Scripted | undefined {
+  // Per session and text: true while the retry of a 429 is due.
+  const retryDue = new BoundedMap<string, boolean>(1000);
+  return (request) => {
+    const scripted = scriptFromBody(request);
+    if (scripted?.kind !== "rate_limited") return scripted;
+    const key = `${request.sessionId}\n${request.body}`;
+    const due = retryDue.get(key) === true;
+    retryDue.set(key, !due);
+    return due ? undefined : scripted;
+  };
+}
 
 /**
  * Demo triggers a user can type: `#flagged`, `#aborted`, `#fail`, `#429`, `#error`, `#markdown`,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,6 +99,23 @@ describe("the real entry point", () => {
     expect(backends.simulator.received).toHaveLength(3);
   });
 
+  it("on a busy PORT, says so in one line and exits 1", async () => {
+    backends = await startBackends();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const address = busy.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const bridge = run({ ...backends.env, PORT: String(port) });
+      expect(await bridge.exited).toBe(1);
+      expect(bridge.output()).toContain(
+        `Port ${port} is already in use (is another bridge running?). Set PORT to a free port.`,
+      );
+    } finally {
+      busy.close();
+    }
+  });
+
   it("stops with a message naming the bad variable", async () => {
     const bridge = run({
       TWILIO_ACCOUNT_SID: "AC123",
@@ -113,5 +131,26 @@ describe("the real entry point", () => {
     expect(await bridge.exited).toBe(2);
     expect(bridge.output()).toContain("SLACK_BOT_TOKEN");
     expect(bridge.output()).toContain("DISCORD_BOT_TOKEN");
+    // Twilio credentials are not what is missing: the simulator answers without them.
+    expect(bridge.output()).toContain("Twilio credentials are optional");
+  });
+
+  it("warns once at start-up, in the log, about a variable it does not read", async () => {
+    const bridge = run({ SLACK_BOT_TOKN: "xoxb-typo-value" });
+    expect(await bridge.exited).toBe(2);
+    const warnings = bridge.logLines().filter((line) => line.level === 40);
+    expect(warnings.map((line) => line.msg)).toEqual([
+      "SLACK_BOT_TOKN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?",
+    ]);
+    expect(bridge.output()).not.toContain("xoxb-typo-value");
+  });
+
+  it("never echoes a password inside a URL in a configuration error", async () => {
+    const bridge = run({ TWILIO_ASSISTANTS_URL: "ftp://bridge:hunter2@proxy.example.com" });
+    expect(await bridge.exited).toBe(1);
+    expect(bridge.output()).toContain(
+      'TWILIO_ASSISTANTS_URL must be an http(s) URL, got "ftp://***@proxy.example.com"',
+    );
+    expect(bridge.output()).not.toContain("hunter2");
   });
 });

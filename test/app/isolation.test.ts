@@ -63,7 +63,11 @@ describe("adapters fail alone", () => {
 
     await app.started;
     expect(refusals).toBe(0);
-    expect(lines.filter((line) => line.includes("adapter failed to start"))).toHaveLength(2);
+    // One line per refused try, saying what to fix and when the next try is.
+    const tries = lines.filter((line) => line.includes("retrying in"));
+    expect(tries).toHaveLength(2);
+    for (const line of tries)
+      expect(line).toMatch(/discord: the bot token was refused; check DISCORD_BOT_TOKEN; retrying in \d+ s/);
     const ready = await fetch(`${url}/readyz`);
     expect(await ready.json()).toEqual({ ready: true, reasons: [] });
   });

@@ -95,6 +95,21 @@ describe("offline assistant simulator", () => {
     expect((await post({ identity: "user_id:a", body: "#error" })).status).toBe(500);
   });
 
+  it("answers #429 once per message, then lets the retry through, and forgets the refused try", async () => {
+    const { post } = await start();
+    const ask = { identity: "user_id:a", body: "hi #429", session_id: "s429" };
+    const refused = await post(ask);
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ code: 20429 });
+    const retried = await post(ask);
+    expect(retried.status).toBe(200);
+    // The refused try was never processed, so the answer is the first of the session.
+    expect(retried.json.body).toContain("start of our conversation");
+    // Asked again, the same message is refused once again.
+    expect((await post(ask)).status).toBe(429);
+    expect((await post({ ...ask, session_id: "other" })).status).toBe(429);
+  });
+
   it("makes long answers of the size asked for, in numbered paragraphs", () => {
     const text = longAnswer(9000);
     expect(text.length).toBeGreaterThanOrEqual(9000);

@@ -1,14 +1,23 @@
 import { PassThrough } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
-import { createConsoleAdapter, render } from "../../../adapters/console/index.js";
-import { FLAGGED_WARNING } from "../../../src/notices.js";
-import { startCore, type TestCore } from "../../support/core.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createConsoleAdapter } from "../../../adapters/console/index.js";
+import { longAnswer } from "../../../src/simulator/server.js";
+import { MemoryStore } from "../../../src/state/memory-store.js";
+import type { Adapter, MessageSink, SubmitResult } from "../../../src/types.js";
+import { memoryLogger, startCore, type TestCore } from "../../support/core.js";
+import { FakeTerminal } from "./terminal.js";
 
 let core: TestCore | undefined;
-afterEach(async () => core?.close());
+let adapter: Adapter | undefined;
+afterEach(async () => {
+  await adapter?.close();
+  await core?.close();
+  adapter = undefined;
+  core = undefined;
+});
 
-/** Collects the terminal's output and resolves when a line matching `pattern` has appeared `times` times. */
-function screen(output: PassThrough) {
+/** Collects a plain (not a terminal) output and resolves when `pattern` has appeared `times` times. */
+function plainScreen(output: PassThrough) {
   let text = "";
   const waiters: Array<() => void> = [];
   output.on("data", (chunk) => {
@@ -27,19 +36,42 @@ function screen(output: PassThrough) {
   };
 }
 
-describe("terminal chat", () => {
+interface Hooks {
+  ended: number;
+  leftNow: number;
+}
+
+async function open(
+  io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream },
+  options: { sink?: MessageSink; thinkingDelayMs?: number; logFile?: string | null } = {},
+) {
+  const hooks: Hooks = { ended: 0, leftNow: 0 };
+  const sink = options.sink ?? core?.bridge;
+  if (!sink) throw new Error("start a core or pass a sink");
+  adapter = createConsoleAdapter(
+    {
+      ...io,
+      user: "ana",
+      greeting: "Terminal chat with a test assistant.",
+      logFile: options.logFile ?? null,
+      onEnd: () => hooks.ended++,
+      onLeaveNow: () => hooks.leftNow++,
+      ...(options.thinkingDelayMs === undefined ? {} : { thinkingDelayMs: options.thinkingDelayMs }),
+    },
+    { sink, memory: core?.store ?? new MemoryStore(), logger: memoryLogger().logger },
+  );
+  core?.adapters.set("console", adapter);
+  await adapter.start();
+  return hooks;
+}
+
+describe("terminal chat, plain output (not a terminal)", () => {
   it("chats through the full pipeline, keeps the conversation, and /new starts a fresh one", async () => {
     core = await startCore();
     const input = new PassThrough();
     const output = new PassThrough();
-    const view = screen(output);
-    let ended = false;
-    const adapter = createConsoleAdapter(
-      { input, output, user: "ana", greeting: "hi", onEnd: () => (ended = true) },
-      { sink: core.bridge, memory: core.store, logger: core.logger },
-    );
-    core.adapters.set("console", adapter);
-    await adapter.start();
+    const view = plainScreen(output);
+    const hooks = await open({ input, output });
 
     input.write("hello there\n");
     await view.waitFor(/assistant> /);
@@ -55,15 +87,214 @@ describe("terminal chat", () => {
     expect(third?.sessionId).not.toBe(first?.sessionId);
     expect(view.text).toContain("Before this you said: “hello there”");
     expect(view.text).toContain("new conversation #2");
+    // Markdown as it is, no prompt, no escape codes: fit for a file or a pipe.
+    expect(view.text).toContain("assistant> *(offline simulator)* You said");
+    expect(view.text).not.toContain("you>");
+    expect(view.text).not.toContain("\u001b");
 
     input.write("/quit\n");
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(ended).toBe(true);
-    await adapter.close();
+    await vi.waitFor(() => expect(hooks.ended).toBe(1));
+    expect(view.text).not.toContain("waiting for");
   });
 
-  it("renders flagged answers with the warning and notices as notices", () => {
-    expect(render({ kind: "flagged", text: "hm", requestId: "r" })).toBe(`${FLAGGED_WARNING}\nassistant> hm`);
-    expect(render({ kind: "busy", text: "busy now", requestId: "r" })).toBe("notice> busy now");
+  it("shows no thinking line, however long the answer takes", async () => {
+    core = await startCore({ simulator: { latencyMs: 400 } });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    await open({ input, output }, { thinkingDelayMs: 50 });
+    input.write("slow one\n");
+    await view.waitFor(/assistant> /);
+    expect(view.text).not.toContain("thinking");
+  });
+
+  it("says so when the bridge cannot take the message (an async sink answering unavailable)", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    const results: Array<SubmitResult | "unavailable"> = ["unavailable", "stopped"];
+    const sink = { submit: async () => results.shift() } as unknown as MessageSink;
+    const hooks = await open({ input, output }, { sink });
+    input.write("one\n");
+    await view.waitFor(/shared store is unreachable/);
+    input.write("two\n");
+    await view.waitFor(/shutting down; this message was not sent/);
+    // Nothing is pending: leaving needs no wait.
+    input.write("/quit\n");
+    await vi.waitFor(() => expect(hooks.ended).toBe(1));
+    expect(view.text).not.toContain("waiting for");
+  });
+});
+
+describe("terminal chat in a terminal", () => {
+  it("greets with where the logs go and shows a you> prompt", async () => {
+    core = await startCore();
+    const term = new FakeTerminal(100);
+    await open(term, { logFile: "/tmp/bridge.log" });
+    expect(term.screen).toEqual([
+      "Terminal chat with a test assistant.",
+      "Logs go to /tmp/bridge.log (LOG_LEVEL sets how much).",
+      "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.",
+      "you>",
+    ]);
+  });
+
+  it("wraps the greeting at word boundaries on a narrow terminal", async () => {
+    core = await startCore();
+    const term = new FakeTerminal(40);
+    await open(term);
+    expect(term.screen.slice(0, 4)).toEqual([
+      "Terminal chat with a test assistant.",
+      "Type a message and press Enter. /new",
+      "starts a fresh conversation, /quit",
+      "leaves.",
+    ]);
+  });
+
+  it("keeps what the person is typing intact when an answer arrives", async () => {
+    core = await startCore({ simulator: { latencyMs: 200 } });
+    const term = new FakeTerminal();
+    await open(term);
+    await term.type("first question\r");
+    await term.type("second while wai");
+    await term.waitFor(/assistant> /);
+    expect(term.cursorLine).toBe("you> second while wai");
+    const screen = term.screen.join("\n");
+    expect(screen).toContain("you> first question\nassistant> ");
+    expect(screen).not.toMatch(/waiassistant/);
+    await term.type("ting\r");
+    await term.waitFor(/assistant> /, 2);
+    expect(core.simulator.received.map((r) => r.body)).toEqual(["first question", "second while waiting"]);
+  });
+
+  it("keeps a typed line that wraps over two rows intact when an answer arrives", async () => {
+    core = await startCore({ simulator: { latencyMs: 200 } });
+    const term = new FakeTerminal(40);
+    await open(term);
+    await term.type("question\r");
+    const draft = `${"abcd ".repeat(12)}end`;
+    await term.type(draft);
+    await term.waitFor(/assistant> /);
+    const screen = term.screen;
+    // (The screen drops spaces at the end of a row, so compare without spaces.)
+    const squeeze = (text: string) => text.replace(/\s/g, "");
+    expect(squeeze(screen.slice(-2).join(""))).toBe(squeeze(`you> ${draft}`));
+    expect(screen.at(-3)).toContain("remember this.");
+    expect(screen.filter((line) => line.includes("abcd"))).toHaveLength(2);
+  });
+
+  it("edits the line and recalls earlier messages with the arrow keys", async () => {
+    core = await startCore();
+    const term = new FakeTerminal();
+    await open(term);
+    await term.type("helo\u001b[D");
+    await term.type("l\r");
+    await term.waitFor(/assistant> /);
+    await term.type("\u001b[A\r");
+    await term.waitFor(/assistant> /, 2);
+    expect(core.simulator.received.map((r) => r.body)).toEqual(["hello", "hello"]);
+    expect(term.raw).not.toContain("^[[A");
+  });
+
+  it("shows the thinking line only after the delay, with seconds, and replaces it with the answer", async () => {
+    core = await startCore({ simulator: { latencyMs: 1300 } });
+    const term = new FakeTerminal();
+    await open(term, { thinkingDelayMs: 100 });
+    await term.type("slow question\r");
+    await term.waitFor(/the assistant is thinking \(1 s\)/);
+    expect(term.raw).toContain("the assistant is thinking (0 s)");
+    await term.type("draft");
+    await term.waitFor(/assistant> /);
+    expect(term.screen.join("\n")).not.toContain("thinking");
+    expect(term.screen.at(-1)).toBe("you> draft");
+    expect(term.screen.filter((line) => line.startsWith("you> slow question"))).toHaveLength(1);
+  });
+
+  it("leaves no thinking line behind when a line that wraps is sent while it shows", async () => {
+    core = await startCore({ simulator: { latencyMs: 600 } });
+    const term = new FakeTerminal(40);
+    await open(term, { thinkingDelayMs: 50 });
+    await term.type("first\r");
+    await term.waitFor(/thinking/);
+    // 5 + 75 characters: exactly two rows of the terminal, then one more for the cursor.
+    await term.type(`${"x".repeat(75)}\r`);
+    await term.waitFor(/assistant> /, 2);
+    expect(term.screen.join("\n")).not.toContain("thinking");
+    expect(term.screen.filter((line) => line.startsWith("you> xxxxx"))).toHaveLength(1);
+  });
+
+  it("shows no thinking line for an answer faster than the delay", async () => {
+    core = await startCore({ simulator: { latencyMs: 50 } });
+    const term = new FakeTerminal();
+    await open(term, { thinkingDelayMs: 1000 });
+    await term.type("quick\r");
+    await term.waitFor(/assistant> /);
+    expect(term.raw).not.toContain("thinking");
+  });
+
+  it("renders Markdown and wraps long answers at word boundaries to the terminal's width", async () => {
+    core = await startCore();
+    const term = new FakeTerminal(80);
+    await open(term);
+    await term.type("#markdown\r");
+    await term.waitFor(/a quote/);
+    const screen = term.screen.join("\n");
+    expect(screen).toContain("Markdown sample");
+    expect(screen).toContain("Some bold, some italic");
+    expect(screen).not.toContain("**bold**");
+    expect(screen).toContain("link (https://www.twilio.com/docs)");
+    expect(screen).not.toContain("```");
+    await term.type("#long=600\r");
+    await term.waitFor(/lazy dog\.\n+you>$/);
+    const answer = term.screen.slice(
+      term.screen.findIndex((line) => line.includes("Paragraph 1.")),
+      -1,
+    );
+    expect(answer.length).toBeGreaterThan(8);
+    for (const line of answer) expect(line.length).toBeLessThanOrEqual(80);
+    // Broken at spaces only: every word on the screen is a whole word of the answer.
+    const words = new Set(longAnswer(600).split(/\s+/));
+    const shown = answer.join(" ").replace("assistant>", "").split(/\s+/).filter(Boolean);
+    expect(shown.filter((word) => !words.has(word))).toEqual([]);
+  });
+
+  it("on /quit with an answer pending, says it waits, and a Ctrl-C then leaves at once", async () => {
+    core = await startCore({ simulator: { latencyMs: 2000 } });
+    const term = new FakeTerminal();
+    const hooks = await open(term);
+    await term.type("pending question\r");
+    await vi.waitFor(() => expect(core?.simulator.received).toHaveLength(1));
+    await term.type("/quit\r");
+    await term.waitFor(/waiting for 1 answer… \(Ctrl-C again to leave now\)/);
+    expect(hooks.ended).toBe(1);
+    expect(hooks.leftNow).toBe(0);
+    // Nothing more can be typed: the prompt is gone.
+    expect(term.screen.at(-1)).toBe("waiting for 1 answer… (Ctrl-C again to leave now)");
+    await term.type("\u0003");
+    await vi.waitFor(() => expect(hooks.leftNow).toBe(1));
+  });
+
+  it("on Ctrl-C with nothing pending, leaves at once without waiting", async () => {
+    core = await startCore();
+    const term = new FakeTerminal();
+    const hooks = await open(term);
+    await term.type("\u0003");
+    await vi.waitFor(() => expect(hooks.ended).toBe(1));
+    expect(hooks.leftNow).toBe(0);
+    expect(term.raw).not.toContain("waiting for");
+  });
+});
+
+describe("terminal chat against the demo triggers", () => {
+  it("answers #429 after the bridge waited and retried, as README says", async () => {
+    core = await startCore();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    await open({ input, output });
+    input.write("#429 please\n");
+    await view.waitFor(/assistant> |notice> /);
+    expect(view.text).toContain("assistant> *(offline simulator)* You said: “#429 please”");
+    expect(core.simulator.received.map((r) => r.body)).toEqual(["#429 please", "#429 please"]);
   });
 });
