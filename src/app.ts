@@ -107,6 +107,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     queue: config.queue,
     mode: config.assistant.mode,
     maxInputChars: config.assistant.maxInputChars,
+    maxAnswerChars: config.assistant.maxAnswerChars,
     leaseMs: config.redis?.leaseMs ?? 30_000,
     logger,
     metrics,
@@ -128,6 +129,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     config,
     options,
     { sink: bridge, memory: store, feedback },
+    metrics,
     simulator !== null,
   );
   for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
@@ -147,7 +149,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       metricsToken: config.metricsToken,
       logger,
       notReadyReasons: () =>
-        notReadyReasons(adapters, store, simulator !== null, stopping.signal.aborted, retryAt),
+        notReadyReasons(adapters, store, bridge, simulator !== null, stopping.signal.aborted, retryAt),
     });
     logger.info({ url: server.url }, "HTTP server listening");
   }
@@ -201,6 +203,7 @@ async function createAdapters(
   config: Config,
   options: AppOptions,
   shared: Pick<AdapterContext, "sink" | "memory" | "feedback">,
+  metrics: Metrics,
   simulated: boolean,
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({
@@ -210,7 +213,7 @@ async function createAdapters(
   const adapters: Adapter[] = [];
   if (config.slack) {
     const { createSlackAdapter } = await import("../adapters/slack/index.js");
-    adapters.push(createSlackAdapter(config.slack, context("slack")));
+    adapters.push(createSlackAdapter(config.slack, context("slack"), { metrics }));
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("../adapters/discord/index.js");
@@ -233,6 +236,7 @@ async function createAdapters(
 function notReadyReasons(
   adapters: readonly Adapter[],
   store: BridgeStore,
+  bridge: Bridge,
   simulated: boolean,
   stopping: boolean,
   retryAt: ReadonlyMap<Adapter, number>,
@@ -242,6 +246,8 @@ function notReadyReasons(
   const storeReason = store.notReadyReason();
   if (storeReason !== null) reasons.push(storeReason);
   if (simulated) reasons.push("assistant: no Twilio credentials set, answering from the offline simulator");
+  const assistant = bridge.notReadyReason();
+  if (assistant !== null) reasons.push(assistant);
   for (const adapter of adapters) {
     const reason = adapter.notReadyReason();
     const at = retryAt.get(adapter);

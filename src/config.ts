@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
+import { DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS } from "./answer-cap.js";
 import type { AssistantMode } from "./assistant/types.js";
 import { unknownVariableWarnings } from "./config-warnings.js";
 import { redactUrl } from "./redact-url.js";
@@ -18,6 +19,8 @@ export interface AssistantConfig {
   mode: AssistantMode;
   timeoutMs: number;
   maxInputChars: number;
+  /** Longer answers are shown as their start and end with a line saying they were cut (ANSWER_MAX_CHARS). */
+  maxAnswerChars: number;
 }
 
 export interface QueueConfig {
@@ -169,6 +172,7 @@ function readAssistant(read: Reader): AssistantConfig {
     mode: read.oneOf("ASSISTANT_MODE", MODES, "chat"),
     timeoutMs: read.int("ASSISTANT_TIMEOUT_MS", 30_000, 1),
     maxInputChars: read.int("ASSISTANT_MAX_INPUT_CHARS", 4000, 1),
+    maxAnswerChars: read.int("ANSWER_MAX_CHARS", DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS),
     baseUrl: read.url("TWILIO_ASSISTANTS_URL", "https://assistants.twilio.com"),
   };
   if (!accountSid && !authToken && !apiKey && !apiSecret && !assistantId) {

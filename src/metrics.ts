@@ -9,7 +9,9 @@ export type CallOutcome =
   | "rate_limited"
   | "timeout"
   | "network_error"
-  | "api_error";
+  | "api_error"
+  /** HTTP 401/403: the assistant's credentials were refused. */
+  | "unauthorized";
 
 /** Every metric the bridge exports, on a registry of its own (so tests can make several). */
 export class Metrics {
@@ -93,6 +95,42 @@ export class Metrics {
     name: "bridge_feedback_calls_total",
     help: "Feedback calls to Twilio by outcome: ok, retried (failed, tried again), failed (given up).",
     labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly answersCut = new Counter({
+    name: "bridge_answers_cut_total",
+    help: "Answers longer than ANSWER_MAX_CHARS, shown as their start and end.",
+    registers: [this.registry],
+  });
+  readonly slackPostErrors = new Counter({
+    name: "bridge_slack_post_errors_total",
+    help: "Slack posts refused or lost, by Slack's error code (not_in_channel, msg_too_long, timeout, ...).",
+    labelNames: ["error"] as const,
+    registers: [this.registry],
+  });
+  readonly slackPostRetries = new Counter({
+    name: "bridge_slack_post_retries_total",
+    help: "Slack posts sent again because the first attempt surely did not post (429, refused, 502/503).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly slackFallbacks = new Counter({
+    name: "bridge_slack_fallback_notices_total",
+    help: "Replies that could not go to their thread and reached the person another way, by way.",
+    labelNames: ["via"] as const,
+    registers: [this.registry],
+  });
+  readonly slackRequestsRejected = new Counter({
+    name: "bridge_slack_requests_rejected_total",
+    help: "Requests to /slack/events refused before Bolt saw them, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly messagesUnanswerable = new Counter({
+    name: "bridge_messages_unanswerable_total",
+    help: "Platform messages not handed to the core because no reply could be posted (revoked credentials).",
+    labelNames: ["platform", "reason"] as const,
     registers: [this.registry],
   });
 

@@ -9,6 +9,8 @@ export const notices = {
     `Sorry, the assistant could not answer this time. Please try again in a moment. ${ref(requestId)}`,
   timeout: (requestId: string) =>
     `Sorry, the assistant took too long to answer. Please try again in a moment. ${ref(requestId)}`,
+  unavailable: (requestId: string) =>
+    `Sorry, the assistant is unavailable: its service refused the bridge's credentials. The people who run this bot have to fix that; please ask again later. ${ref(requestId)}`,
   busy: () => "I'm busy with other questions right now. Please try again shortly.",
   tooLong: (limit: number) =>
     `Your message is too long for the assistant: please keep it under ${limit.toLocaleString("en-US")} characters.`,

@@ -39,6 +39,7 @@ describe("loadConfig", () => {
       mode: "chat",
       timeoutMs: 30_000,
       maxInputChars: 4000,
+      maxAnswerChars: 12_000,
       credentials: { username: SID, password: "token-value-1234" },
     });
     expect(config.queue).toEqual({
@@ -55,6 +56,13 @@ describe("loadConfig", () => {
       shutdownGraceMs: 25_000,
       metricsToken: null,
     });
+  });
+
+  it("reads ANSWER_MAX_CHARS and refuses a cap too small to show anything", () => {
+    expect(load({ ...TWILIO, ANSWER_MAX_CHARS: "50000" }).assistant.maxAnswerChars).toBe(50_000);
+    expect(problemsOf({ ...TWILIO, ANSWER_MAX_CHARS: "200" })).toEqual([
+      'ANSWER_MAX_CHARS must be a whole number from 1000 up, got "200"',
+    ]);
   });
 
   it("uses an API key pair instead of the auth token", () => {

@@ -8,47 +8,68 @@ import {
   webApi,
 } from "@slack/bolt";
 import type { SlackConfig } from "../../src/config.js";
+import type { Metrics } from "../../src/metrics.js";
 import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
 import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
+import { CredentialHealth } from "./credentials.js";
 import { registerFeedback } from "./feedback.js";
+import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
-import { type SlackTarget, slackThreadPort } from "./replies.js";
+import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
 import { describeStartFailure } from "./start-failure.js";
 import { UserDirectory } from "./users.js";
+import { createSlackCaller } from "./web-call.js";
 
 export interface SlackAdapterOptions {
+  /** Counters of posting errors, rejected requests and unanswerable messages. */
+  metrics: Metrics;
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
   /** How often a DM's working status is set again while waiting. @default 100000 */
   statusRefreshMs?: number;
+  /** The longest one reply may take to post, all retries and waits included. @default 30_000 */
+  replyTimeoutMs?: number;
+  /** While the bot token does not work, auth.test runs this often. @default 30_000 */
+  credentialProbeMs?: number;
+  /** The poster's pace and timeouts (see SlackPoster). */
+  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute">;
+  /** Limits of /slack/events (see createEventsGuard). */
+  events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
 }
 
 /** The Events API path on the shared HTTP server. */
 const EVENTS_PATH = "/slack/events";
-
-/**
- * Replies retry a failed call a few times (a 429 first waits its Retry-After), then give up and the
- * core logs it: the default (ten retries over half an hour) would hold the thread's queue that long.
- */
-const REPLY_RETRIES = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
-/** Per Web API call: a hung call must not hold a thread (or the shutdown) forever. */
-const CALL_TIMEOUT_MS = 30_000;
+/** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
+const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
+/** Other payload types Bolt handles. */
+const BOLT_PAYLOADS: ReadonlySet<string> = new Set([
+  "url_verification",
+  // The feedback buttons and the 👎 comment form.
+  "block_actions",
+  "view_submission",
+  "view_closed",
+]);
+/** Bolt's own calls (auth.test at start, retried by the app with back-off) must not hang a start. */
+const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
 
 /**
  * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
- * Bolt verifies signatures and acknowledges; this adapter turns mentions, DMs and thread follow-ups
- * into core messages and the core's replies into thread messages.
+ * In HTTP mode the events guard bounds, verifies and sorts requests before Bolt acknowledges them;
+ * this adapter turns mentions, DMs and thread follow-ups into core messages, and the core's replies
+ * into thread messages through its own poster.
  */
 export function createSlackAdapter(
   config: SlackConfig,
   context: AdapterContext,
-  options: SlackAdapterOptions = {},
+  options: SlackAdapterOptions,
 ): Adapter {
   const { logger } = context;
+  const { metrics } = options;
   const sdkLogger = boltLogger(
     logger.child({ component: "bolt" }),
     [config.botToken, config.signingSecret, config.appToken].filter((s): s is string => s !== null),
@@ -120,7 +141,7 @@ export function createSlackAdapter(
     token: config.botToken,
     receiver,
     logger: sdkLogger,
-    clientOptions: clientOptions({ retryConfig: REPLY_RETRIES, timeout: CALL_TIMEOUT_MS }),
+    clientOptions: clientOptions({ retryConfig: { retries: 0 }, timeout: CALL_TIMEOUT_MS }),
     // auth.test runs in start(), where a failure can be reported and retried, not in the constructor.
     deferInitialization: true,
     convoStore: false,
@@ -143,14 +164,41 @@ export function createSlackAdapter(
     new webApi.WebClient(config.botToken, clientOptions({ retryConfig: { retries: 0 }, timeout: 1_500 })),
     logger,
   );
+  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken });
+  const health = new CredentialHealth({
+    probe: async () => {
+      await call("auth.test", {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    },
+    logger,
+    ...(options.credentialProbeMs === undefined ? {} : { probeIntervalMs: options.credentialProbeMs }),
+  });
+  const ports: SlackPortDeps = {
+    poster: new SlackPoster({
+      call,
+      logger,
+      metrics,
+      onCredentialError: (code) => health.report(code),
+      ...options.posting,
+    }),
+    indicator,
+    logger,
+    metrics,
+    replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
+  };
   const intake = new SlackIntake({
     config,
     sink: context.sink,
     memory: context.memory,
     logger,
-    client: app.client,
+    ports,
+    health,
     users,
   });
+  /** `tokens_revoked` (for the bot's token, not only users' OAuth tokens) and `app_uninstalled`. */
+  const credentialEvent = (event: { type?: unknown; tokens?: { bot?: unknown } }) => {
+    if (event.type === "app_uninstalled") health.report("app_uninstalled");
+    else if (Array.isArray(event.tokens?.bot) && event.tokens.bot.length > 0) health.report("tokens_revoked");
+  };
 
   const listener = async (args: { body: unknown; event: unknown; context: { botUserId?: string } }) => {
     // HTTP: refused after stopIntake, so Slack delivers it to the next process. Socket Mode has
@@ -162,6 +210,9 @@ export function createSlackAdapter(
   if (context.feedback) registerFeedback(app, { recorder: context.feedback, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
+  // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
+  app.event("tokens_revoked", async ({ event }) => credentialEvent(event));
+  app.event("app_uninstalled", async ({ event }) => credentialEvent(event));
   app.error(async (error) => {
     const original = unwrap(error);
     if (original instanceof IntakeUnavailableError) {
@@ -175,15 +226,21 @@ export function createSlackAdapter(
 
   const routes = new Map<string, RouteHandler>();
   if (receiver instanceof HTTPReceiver) {
+    const guard = createEventsGuard({
+      signingSecret: required(config.signingSecret, "SLACK_SIGNING_SECRET"),
+      logger,
+      metrics,
+      ...options.events,
+      forwards: (body) =>
+        BOLT_PAYLOADS.has(String(body.type)) ||
+        (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
+      forward: (request, response) => receiver.requestListener(request, response),
+      onCredentialEvent: (event) => credentialEvent(event),
+    });
     routes.set(EVENTS_PATH, (request, response) => {
-      // 503 before Bolt reads or acknowledges anything: Slack redelivers to the next process.
+      // 503 before anything is read or acknowledged: Slack redelivers to the next process.
       if (!authenticated || !intakeOpen) return unavailable(response);
-      try {
-        receiver.requestListener(request, response);
-      } catch {
-        // Bolt throws for anything but POST on its endpoint.
-        response.writeHead(405, { allow: "POST" }).end();
-      }
+      guard(request, response);
     });
   }
 
@@ -191,7 +248,7 @@ export function createSlackAdapter(
     platform: "slack",
     routes,
     portFor(address) {
-      return slackThreadPort(app.client, indicator, slackTarget(address));
+      return slackThreadPort(ports, slackTarget(address));
     },
     async start() {
       if (!authenticated) {
@@ -212,7 +269,7 @@ export function createSlackAdapter(
       if (!intakeOpen) return "slack: no longer taking messages";
       if (!authenticated) return `slack: ${startFailure ?? "not connected yet (auth.test)"}`;
       if (config.mode === "socket" && !socketConnected) return "slack: Socket Mode not connected";
-      return null;
+      return health.notReadyReason();
     },
     async stopIntake() {
       intakeOpen = false;
@@ -225,6 +282,7 @@ export function createSlackAdapter(
     async close() {
       intakeOpen = false;
       indicator.close();
+      health.close();
       await closeSocket();
     },
   };
@@ -237,7 +295,7 @@ function unwrap(error: unknown): unknown {
 
 /** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
 function slackTarget(address: ReplyAddress): SlackTarget {
-  const { team, dm, channel, thread, ts } = address;
+  const { team, dm, channel, thread, ts, user } = address;
   if (
     typeof team !== "string" ||
     typeof dm !== "boolean" ||
@@ -247,7 +305,8 @@ function slackTarget(address: ReplyAddress): SlackTarget {
   ) {
     throw new Error("not a Slack reply address");
   }
-  return { team, dm, channel, thread, ts };
+  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
+  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
 }
 
 function unavailable(response: ServerResponse): void {

@@ -1,12 +1,11 @@
-import type { webApi } from "@slack/bolt";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import { identityFor } from "../../src/identity.js";
 import type { Logger } from "../../src/logger.js";
 import type { ChatMessage, MessageSink, SharedMemory } from "../../src/types.js";
+import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import { escapeMrkdwn } from "./mrkdwn.js";
-import { postMessages } from "./replies.js";
+import { postNotice, type SlackPortDeps, type SlackTarget } from "./replies.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
 import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER, UNAVAILABLE } from "./wording.js";
@@ -17,8 +16,10 @@ export interface SlackIntakeOptions {
   /** Where the active threads are remembered (shared by every replica with Redis). */
   memory: SharedMemory;
   logger: Logger;
-  /** Posts the adapter's own notices (refusals, hints). */
-  client: Pick<webApi.WebClient, "chat">;
+  /** Posts replies and notices. */
+  ports: SlackPortDeps;
+  /** While the bot token does not work, no message is taken: no reply could be posted. */
+  health: CredentialHealth;
   users: UserDirectory;
 }
 
@@ -71,6 +72,7 @@ export class SlackIntake {
       return;
     }
     const message = classified.message;
+    if (this.#unanswerable(message)) return;
     const key = threadKey(message.team, message.channel, message.thread);
     if (this.#refused(message, key)) return;
     if (message.trigger !== "dm") {
@@ -156,6 +158,7 @@ export class SlackIntake {
     user: (id: string) => SlackUser | null | undefined,
   ): Promise<void> {
     const { config, sink, logger } = this.#options;
+    if (this.#unanswerable(message)) return;
     const text = readableText(message.text, { botUserId, userName: (id) => user(id)?.name ?? undefined });
     if (text === "") {
       this.#notice(message, `empty:${messageId(message)}`, EMPTY_QUESTION);
@@ -173,13 +176,7 @@ export class SlackIntake {
       text,
       id: messageId(message),
       ...(identity ? { identity } : {}),
-      address: {
-        team: message.team,
-        channel: message.channel,
-        thread: message.thread,
-        ts: message.ts,
-        dm: message.trigger === "dm",
-      },
+      address: { ...targetOf(message) },
     };
     const result = await sink.submit(chat);
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
@@ -206,12 +203,21 @@ export class SlackIntake {
   }
 
   #notice(message: IncomingMessage, noticeKey: string, text: string): void {
-    const { client, logger } = this.#options;
+    const { ports, logger } = this.#options;
     if (!this.#noticed.add(noticeKey)) return;
     logger.info({ id: messageId(message), notice: noticeKey.split(":")[0] }, "slack message not taken");
-    postMessages(client, message, [escapeMrkdwn(text)]).catch((error: unknown) =>
+    postNotice(ports, targetOf(message), text, noticeKey).catch((error: unknown) =>
       logger.error({ err: error }, "could not post a slack notice"),
     );
+  }
+
+  /** True (and counted) when the bot token does not work: the assistant call would be spent for nothing. */
+  #unanswerable(message: IncomingMessage): boolean {
+    const { health, logger, ports } = this.#options;
+    if (health.healthy) return false;
+    ports.metrics.messagesUnanswerable.inc({ platform: "slack", reason: "credentials" });
+    logger.debug({ id: messageId(message) }, "slack message not taken: the bot token does not work");
+    return true;
   }
 }
 
@@ -223,4 +229,10 @@ export class SlackIntake {
 function orgIdentity(message: IncomingMessage): string | null {
   if (message.enterprise === null) return null;
   return identityFor({ platform: "slack", workspace: message.enterprise, user: message.user });
+}
+
+/** Where the replies to `message` go (also its reply address in the store). */
+function targetOf(message: IncomingMessage): SlackTarget {
+  const { team, channel, thread, ts, user } = message;
+  return { team, dm: message.trigger === "dm", channel, thread, ts, user };
 }

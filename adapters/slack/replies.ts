@@ -1,7 +1,13 @@
-import type { webApi } from "@slack/bolt";
+import type { Logger } from "../../src/logger.js";
+import type { Metrics } from "../../src/metrics.js";
 import type { Reply, ThreadPort } from "../../src/types.js";
 import type { WorkingIndicator } from "./indicator.js";
+import { escapeMrkdwn } from "./mrkdwn.js";
+import { SlackDeadlineError, type SlackPoster } from "./poster.js";
 import { renderMessages, type SlackMessage } from "./render.js";
+import { splitMessage } from "./split.js";
+import { SlackPlatformError } from "./web-call.js";
+import { undeliverableNotice } from "./wording.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
 export interface SlackTarget {
@@ -14,51 +20,115 @@ export interface SlackTarget {
   thread: string;
   /** The question's own ts. */
   ts: string;
+  /** Who asked: told by DM when the thread cannot take the reply (null: unknown, no DM). */
+  user: string | null;
 }
 
-/** The core's handle on one Slack thread: `chat.postMessage` in order, one per rendered message. */
-export function slackThreadPort(
-  client: Pick<webApi.WebClient, "chat">,
-  indicator: WorkingIndicator,
-  target: SlackTarget,
-): ThreadPort {
+/** What every Slack port shares; built once by the adapter. */
+export interface SlackPortDeps {
+  poster: SlackPoster;
+  indicator: WorkingIndicator;
+  logger: Logger;
+  metrics: Metrics;
+  /** The longest one reply may take to post, all its messages, waits and retries included. */
+  replyTimeoutMs: number;
+}
+
+/**
+ * Errors after which the thread cannot take the reply but the person can still be reached in their
+ * DM with the app (`chat.postMessage` to a user id needs no other scope than `chat:write`).
+ */
+const DM_INSTEAD: ReadonlySet<string> = new Set([
+  "not_in_channel",
+  "channel_not_found",
+  "is_archived",
+  "restricted_action",
+  "restricted_action_read_only_channel",
+  "restricted_action_thread_only_channel",
+  "restricted_action_non_threadable_channel",
+  "thread_not_found",
+  "cannot_reply_to_message",
+]);
+
+/** The core's handle on one Slack thread: its reply's messages in order, through the per-channel poster. */
+export function slackThreadPort(deps: SlackPortDeps, target: SlackTarget): ThreadPort {
   // Slack clears a thread's status when the app posts there: the indicator need not do it then.
   let posted = false;
   return {
     async post(reply: Reply) {
-      await postRendered(client, target, renderMessages(reply));
+      await postMessages(deps, target, renderMessages(reply), {
+        requestId: reply.requestId,
+        key: reply.requestId,
+      });
       posted = true;
     },
     startWorking() {
-      return indicator.start(target, () => posted);
+      return deps.indicator.start(target, () => posted);
     },
   };
 }
 
-/** Posts plain-text messages one after another (each waits for the last, so they arrive in order). */
-export async function postMessages(
-  client: Pick<webApi.WebClient, "chat">,
-  target: Pick<SlackTarget, "channel" | "thread">,
-  messages: readonly string[],
+/** Posts a short notice of the adapter's own (a refusal, a hint) in the question's thread. */
+export function postNotice(
+  deps: SlackPortDeps,
+  target: SlackTarget,
+  text: string,
+  key: string,
 ): Promise<void> {
-  await postRendered(
-    client,
-    target,
-    messages.map((text) => ({ text })),
-  );
+  return postMessages(deps, target, [{ text: escapeMrkdwn(text) }], { requestId: null, key });
 }
 
-async function postRendered(
-  client: Pick<webApi.WebClient, "chat">,
-  target: Pick<SlackTarget, "channel" | "thread">,
+/**
+ * Posts `messages` one after another within the reply's time. A message Slack finds too long is
+ * sent again as shorter ones; when the thread cannot take the reply (the bot left the channel, it
+ * was archived…) the person gets it by DM with a line saying why. Other refusals reject.
+ */
+async function postMessages(
+  deps: SlackPortDeps,
+  target: SlackTarget,
   messages: readonly SlackMessage[],
+  ids: { requestId: string | null; key: string },
 ): Promise<void> {
-  for (const { text, blocks } of messages) {
-    await client.chat.postMessage({
-      channel: target.channel,
-      thread_ts: target.thread,
-      text,
-      ...(blocks ? { blocks } : {}),
-    });
+  const { poster, metrics } = deps;
+  const log = deps.logger.child({ requestId: ids.requestId, channel: target.channel });
+  const signal = AbortSignal.timeout(deps.replyTimeoutMs);
+  const thread = { channel: target.channel, thread: target.thread };
+  for (const [index, message] of messages.entries()) {
+    const key = `${ids.key}:${index}`;
+    try {
+      if ((await poster.post(thread, message, { key, signal })) === "unconfirmed") {
+        metrics.slackPostErrors.inc({ error: "unconfirmed" });
+        log.warn({ part: index }, "a slack post timed out and could not be confirmed; not repeated");
+      }
+    } catch (error) {
+      if (error instanceof SlackDeadlineError) metrics.slackPostErrors.inc({ error: "deadline" });
+      if (!(error instanceof SlackPlatformError)) throw error;
+      metrics.slackPostErrors.inc({ error: error.code });
+      if (error.code === "msg_too_long") {
+        // Slack's own limit was lower than ours: halve until it fits (splitMessage keeps 40 at least).
+        // (Plain text: the feedback buttons of a last message that was too long are left off.)
+        const { text } = message;
+        const shorter = splitMessage(text, Math.max(40, Math.floor(text.length / 2)));
+        for (const [part, piece] of shorter.entries()) {
+          await poster.post(thread, { text: piece }, { key: `${key}.${part}`, signal });
+        }
+        metrics.slackFallbacks.inc({ via: "shorter" });
+        log.warn({ part: index, pieces: shorter.length }, "slack found a message too long; sent it shorter");
+        continue;
+      }
+      // A DM channel that refuses is the person's own: there is nowhere else to reach them.
+      if (!DM_INSTEAD.has(error.code) || target.dm || target.user === null) throw error;
+      const dm = { channel: target.user, thread: null };
+      const notice = escapeMrkdwn(undeliverableNotice(error.code)).replace(
+        "{channel}",
+        `<#${target.channel}>`,
+      );
+      for (const [part, piece] of [{ text: notice }, ...messages.slice(index)].entries()) {
+        await poster.post(dm, piece, { key: `${key}:dm${part}`, signal });
+      }
+      metrics.slackFallbacks.inc({ via: "dm" });
+      log.warn({ error: error.code }, "slack refused the reply in its thread; sent it to the person by DM");
+      return;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
-import { AssistantApiError, AssistantNetworkError, type NetworkFailure, RateLimitedError } from "./errors.js";
+import { errorCode, networkFailureOf } from "../http/network-failure.js";
+import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "./errors.js";
 import type { AssistantClient, AssistantOutcome, FeedbackClient } from "./types.js";
 
 export interface TwilioClientOptions {
@@ -188,15 +189,6 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-const NEVER_SENT_CODES: Record<string, NetworkFailure> = {
-  ECONNREFUSED: "refused",
-  UND_ERR_CONNECT_TIMEOUT: "refused",
-  EHOSTUNREACH: "refused",
-  ENETUNREACH: "refused",
-  ENOTFOUND: "dns",
-  EAI_AGAIN: "dns",
-};
-
 function toNetworkError(error: unknown, signal: AbortSignal): AssistantNetworkError {
   if (signal.aborted) {
     return signal.reason instanceof TimeoutMarker
@@ -204,18 +196,6 @@ function toNetworkError(error: unknown, signal: AbortSignal): AssistantNetworkEr
       : new AssistantNetworkError("the request was cancelled", "cancelled", { cause: error });
   }
   const code = errorCode(error);
-  const failure: NetworkFailure =
-    (code && NEVER_SENT_CODES[code]) ||
-    (code === "ECONNRESET" || code === "UND_ERR_SOCKET" ? "reset" : "other");
+  const failure = networkFailureOf(error);
   return new AssistantNetworkError(`network error${code ? ` (${code})` : ""}`, failure, { cause: error });
-}
-
-/** The socket's error code, on the error itself or in its `cause` (an AggregateError when several addresses failed). */
-function errorCode(error: unknown): string | null {
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
-    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === "string") return code;
-    current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
-  }
-  return null;
 }

@@ -16,6 +16,11 @@ export class AssistantApiError extends AssistantError {
   ) {
     super(message);
   }
+
+  /** 401 or 403: Twilio refused the credentials (wrong, rotated or revoked); every call will fail alike. */
+  get credentialsRefused(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
 }
 
 /** HTTP 429 or Twilio error 20429: never processed, always safe to retry after backing off. */

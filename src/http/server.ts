@@ -17,7 +17,17 @@ export interface HttpServerOptions {
   /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   logger: Logger;
+  /**
+   * Connection limits, so a client that sends headers (or a body) slowly, or stalls, is closed:
+   * `headersTimeoutMs` for the headers, `requestTimeoutMs` for the whole request (answered 408), checked
+   * every `checkIntervalMs`. @default 10 s, 30 s, 1 s
+   */
+  timeouts?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number };
 }
+
+/** Slack waits 3 s for an answer; anything still sending its request after this is not Slack. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningHttpServer {
   url: string;
@@ -26,14 +36,24 @@ export interface RunningHttpServer {
 
 /** The one HTTP server: health, readiness, metrics and the adapters' endpoints. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const server = createServer((request, response) => {
-    try {
-      route(request, response);
-    } catch (error) {
-      options.logger.error({ err: error, path: request.url }, "HTTP handler failed");
-      if (!response.headersSent) sendJson(response, 500, { error: "internal error" });
-    }
-  });
+  const timeouts = options.timeouts ?? {};
+  const requestTimeout = timeouts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      headersTimeout: Math.min(timeouts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      // Node checks both timeouts only this often (30 s by default).
+      connectionsCheckingInterval: timeouts.checkIntervalMs ?? 1_000,
+    },
+    (request, response) => {
+      try {
+        route(request, response);
+      } catch (error) {
+        options.logger.error({ err: error, path: request.url }, "HTTP handler failed");
+        if (!response.headersSent) sendJson(response, 500, { error: "internal error" });
+      }
+    },
+  );
 
   function route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? "/").split("?")[0] ?? "/";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
+import { capAnswer, DEFAULT_ANSWER_MAX_CHARS } from "../answer-cap.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
 import type { QueueConfig } from "../config.js";
@@ -30,6 +31,8 @@ export interface BridgeOptions {
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
+  /** Answers past this are cut to their start and end (ANSWER_MAX_CHARS). @default 12,000 */
+  maxAnswerChars?: number;
   logger: Logger;
   metrics: Metrics;
   /** How long a worker holds a session without renewing it; renewed every third of it. @default 30000 */
@@ -91,6 +94,8 @@ export class Bridge {
   #slotFreed: (() => void) | null = null;
   #idleWaiters: Array<() => void> = [];
   #report: StopReport = { drained: 0, unfinished: 0, left: 0 };
+  /** The HTTP status of the last call when Twilio refused the credentials; null once a call succeeds. */
+  #credentialsRefused: number | null = null;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -158,6 +163,12 @@ export class Bridge {
       );
       return "unavailable";
     }
+  }
+
+  /** Null while the assistant takes the bridge's credentials, else why not (for /readyz). */
+  notReadyReason(): string | null {
+    if (this.#credentialsRefused === null) return null;
+    return `assistant: Twilio refused the credentials (HTTP ${this.#credentialsRefused}); check TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET`;
   }
 
   /**
@@ -384,6 +395,7 @@ export class Bridge {
           attempt > 0 ? 1 : 0,
         );
         this.#observe(started ?? performance.now(), outcome.kind);
+        this.#credentialsAccepted(log);
         log.info({ outcome: outcome.kind, attempt }, "assistant answered");
         return this.#toReply(outcome, entry, log);
       } catch (error) {
@@ -393,6 +405,15 @@ export class Bridge {
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {
           log.error({ err: error, attempt }, "assistant call failed");
+          if (error instanceof AssistantApiError && error.credentialsRefused) {
+            this.#credentialsRejected(error.status, log);
+            return {
+              kind: "failure",
+              text: notices.unavailable(entry.requestId),
+              requestId: entry.requestId,
+              feedback: null,
+            };
+          }
           const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
           const { requestId } = entry;
           const text = timedOut ? notices.timeout(requestId) : notices.failure(requestId);
@@ -423,11 +444,16 @@ export class Bridge {
     switch (outcome.kind) {
       case "answer":
       case "flagged": {
+        const text = capAnswer(outcome.body, this.#options.maxAnswerChars ?? DEFAULT_ANSWER_MAX_CHARS);
+        if (text !== outcome.body) {
+          this.#options.metrics.answersCut.inc();
+          log.info({ chars: outcome.body.length }, "answer cut to ANSWER_MAX_CHARS");
+        }
         // The session Twilio answered for (it may prefix it), else the one we sent.
         const feedback = this.#options.feedback
           ? { sessionId: outcome.sessionId ?? entry.sessionId, answerId: requestId }
           : null;
-        return { kind: outcome.kind, text: outcome.body, requestId, feedback };
+        return { kind: outcome.kind, text, requestId, feedback };
       }
       case "aborted":
         return { kind: "aborted", text: notices.aborted(requestId), requestId, feedback: null };
@@ -479,6 +505,20 @@ export class Bridge {
         .then(resolve, reject)
         .finally(() => this.#cancellers.delete(reject));
     });
+  }
+
+  /** Logged once when the refusals start, at error level: every later call fails the same way. */
+  #credentialsRejected(status: number, log: Logger): void {
+    if (this.#credentialsRefused === null) {
+      log.error({ status }, "Twilio refused the assistant credentials; users are told it is unavailable");
+    }
+    this.#credentialsRefused = status;
+  }
+
+  #credentialsAccepted(log: Logger): void {
+    if (this.#credentialsRefused === null) return;
+    this.#credentialsRefused = null;
+    log.info("Twilio accepts the assistant credentials again");
   }
 
   #restarting(entry: QueuedMessage): Reply {
@@ -538,6 +578,6 @@ function callOutcome(error: unknown): CallOutcome {
   if (error instanceof RateLimitedError) return "rate_limited";
   if (error instanceof AssistantNetworkError)
     return error.failure === "timeout" ? "timeout" : "network_error";
-  if (error instanceof AssistantApiError) return "api_error";
+  if (error instanceof AssistantApiError) return error.credentialsRefused ? "unauthorized" : "api_error";
   return "failure";
 }

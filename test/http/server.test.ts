@@ -1,4 +1,6 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { readBody } from "../../src/http/read-body.js";
 import { type RunningHttpServer, startHttpServer } from "../../src/http/server.js";
 import { Metrics } from "../../src/metrics.js";
 import { memoryLogger } from "../support/core.js";
@@ -76,5 +78,65 @@ describe("HTTP server", () => {
     expect((await fetch(`${url}/hook?x=1`, { method: "POST" })).status).toBe(204);
     expect((await fetch(`${url}/nothing`)).status).toBe(404);
     expect((await fetch(`${url}/healthz`, { method: "POST" })).status).toBe(405);
+  });
+});
+
+describe("HTTP server connection limits", () => {
+  async function stalled(
+    url: string,
+    sendHeadersOnly: boolean,
+  ): Promise<{ status: number | null; closedMs: number }> {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    const started = performance.now();
+    const head = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n";
+    socket.write(sendHeadersOnly ? `${head}\r\n0123456789` : head);
+    let data = "";
+    socket.on("data", (chunk) => {
+      data += String(chunk);
+    });
+    await new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(data)?.[1];
+    return { status: status ? Number(status) : null, closedMs: performance.now() - started };
+  }
+
+  it("closes a connection whose body stalls after the headers, with a 408", async () => {
+    server = await startHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      routes: new Map([
+        [
+          "/hook",
+          (req, res) =>
+            void readBody(req).then(
+              () => res.writeHead(204).end(),
+              () => {},
+            ),
+        ],
+      ]),
+      notReadyReasons: () => [],
+      metrics: new Metrics(),
+      metricsToken: null,
+      logger: memoryLogger("silent").logger,
+      timeouts: { requestTimeoutMs: 300, checkIntervalMs: 50 },
+    });
+    const result = await stalled(server.url, true);
+    expect(result.status).toBe(408);
+    expect(result.closedMs).toBeLessThan(2_000);
+  });
+
+  it("closes a connection whose headers never end", async () => {
+    server = await startHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      routes: new Map(),
+      notReadyReasons: () => [],
+      metrics: new Metrics(),
+      metricsToken: null,
+      logger: memoryLogger("silent").logger,
+      timeouts: { headersTimeoutMs: 200, requestTimeoutMs: 1_000, checkIntervalMs: 50 },
+    });
+    const result = await stalled(server.url, false);
+    expect(result.closedMs).toBeLessThan(1_500);
   });
 });

@@ -31,9 +31,41 @@ export interface SlackApiOptions {
   socketUrl?: string;
   /** Delay before every answer (ms). */
   latencyMs?: number;
+  // --- hardening (issue 11) ---
+  /** Listen on this port (a test that first finds it refused). @default a free one */
+  port?: number;
+  // --- end hardening ---
 }
 
-export interface RunningSlackApi {
+// --- hardening (issue 11): faults of a misbehaving Slack ---
+/** A message chat.postMessage carried out (also when its answer came late or as an error). */
+export interface PostedMessage {
+  channel: string;
+  thread_ts: string | undefined;
+  text: string;
+  ts: string;
+  metadata: unknown;
+}
+
+export interface SlackFaults {
+  /** Messages chat.postMessage carried out, in order. */
+  readonly messages: readonly PostedMessage[];
+  /** The next `times` posts are carried out at once but answered only after `delayMs`. */
+  answerLate(times: number, delayMs: number): void;
+  /** The next `times` calls to `method` answer HTTP `status`; `carriedOut` posts the message first. */
+  httpError(method: string, status: number, times: number, carriedOut?: boolean): void;
+  /** The next `times` posts to `channel` get 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitChannel(channel: string, times: number, retryAfterSeconds: number): void;
+  /** Posts to `channel` fail with `error` (until cleared with `times` 0). */
+  failChannel(channel: string, error: string, times?: number): void;
+  /** Posts with more than `chars` characters of text fail with msg_too_long. */
+  maxTextChars(chars: number): void;
+  /** Posts to `channel` hang (unanswered, not carried out) until the returned function is called. */
+  holdChannel(channel: string): () => void;
+}
+// --- end hardening ---
+
+export interface RunningSlackApi extends SlackFaults {
   /** Base URL with the trailing slash @slack/web-api wants (SLACK_API_URL). */
   url: string;
   readonly calls: readonly SlackCall[];
@@ -67,6 +99,61 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
   const holds = new Map<string, Promise<void>>();
   const releases = new Set<() => void>();
   let counter = 0;
+  // --- hardening (issue 11) ---
+  const messages: PostedMessage[] = [];
+  let late = { times: 0, delayMs: 0 };
+  const httpErrors = new Map<string, { status: number; times: number; carriedOut: boolean }>();
+  const channelLimits = new Map<string, { times: number; retryAfter: number }>();
+  const channelFailures = new Map<string, { error: string; times: number }>();
+  let maxChars = Number.POSITIVE_INFINITY;
+  const channelHolds = new Map<string, Promise<void>>();
+
+  /** A fault to answer with instead of the normal answer, or null. */
+  async function fault(res: ServerResponse, call: Omit<SlackCall, "status">): Promise<"answered" | null> {
+    const { method, args } = call;
+    const httpError = httpErrors.get(method);
+    if (httpError && httpError.times > 0) {
+      httpError.times--;
+      if (httpError.carriedOut) respond(method, args);
+      calls.push({ ...call, status: httpError.status });
+      res.writeHead(httpError.status, { "content-type": "text/html" }).end("<html>upstream trouble</html>");
+      return "answered";
+    }
+    if (method !== "chat.postMessage") return null;
+    const channel = args.channel ?? "";
+    await channelHolds.get(channel);
+    const limit = channelLimits.get(channel);
+    if (limit && limit.times > 0) {
+      limit.times--;
+      answer(
+        res,
+        call,
+        429,
+        { ok: false, error: "ratelimited" },
+        { "retry-after": String(limit.retryAfter) },
+      );
+      return "answered";
+    }
+    const failure = channelFailures.get(channel);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      answer(res, call, 200, { ok: false, error: failure.error });
+      return "answered";
+    }
+    if ((args.text ?? "").length > maxChars) {
+      answer(res, call, 200, { ok: false, error: "msg_too_long" });
+      return "answered";
+    }
+    if (late.times > 0) {
+      late.times--;
+      const body = respond(method, args);
+      await new Promise((resolve) => setTimeout(resolve, late.delayMs));
+      if (!res.destroyed) answer(res, call, 200, body);
+      return "answered";
+    }
+    return null;
+  }
+  // --- end hardening ---
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -80,6 +167,7 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? args.token ?? null;
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     await holds.get(method);
+    if ((await fault(res, { method, args, token: bearer })) !== null) return;
     const limit = limits.get(method);
     if (limit && limit.times > 0) {
       limit.times--;
@@ -121,6 +209,14 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
         if (!args.text && !args.blocks && !args.markdown_text) return { ok: false, error: "no_text" };
         counter++;
         const ts = `${1_800_000_000 + counter}.000100`;
+        const metadata = args.metadata ? (JSON.parse(args.metadata) as unknown) : undefined;
+        messages.push({
+          channel: args.channel ?? "",
+          thread_ts: args.thread_ts,
+          text: args.text ?? "",
+          ts,
+          metadata,
+        });
         return {
           ok: true,
           channel: args.channel,
@@ -133,6 +229,24 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
             ts,
             thread_ts: args.thread_ts,
           },
+        };
+      }
+      case "conversations.replies": {
+        // Slack's ts are seconds; the double's posts use a counter, so "oldest" is ignored here.
+        const inThread = messages.filter((m) => m.channel === args.channel && m.thread_ts === args.ts);
+        const withMetadata = args.include_all_metadata === "true";
+        return {
+          ok: true,
+          has_more: false,
+          messages: inThread.map((m) => ({
+            type: "message",
+            user: botUserId,
+            bot_id: botId,
+            text: m.text,
+            ts: m.ts,
+            thread_ts: m.thread_ts,
+            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+          })),
         };
       }
       case "chat.postEphemeral":
@@ -199,12 +313,46 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const callsTo = (method: string) => calls.filter((call) => call.method === method);
   return {
     url: `http://127.0.0.1:${port}/api/`,
+    // --- hardening (issue 11) ---
+    messages,
+    answerLate(times, delayMs) {
+      late = { times, delayMs };
+    },
+    httpError(method, status, times, carriedOut = false) {
+      httpErrors.set(method, { status, times, carriedOut });
+    },
+    rateLimitChannel(channel, times, retryAfterSeconds) {
+      channelLimits.set(channel, { times, retryAfter: retryAfterSeconds });
+    },
+    failChannel(channel, error, times = Number.POSITIVE_INFINITY) {
+      channelFailures.set(channel, { error, times });
+    },
+    maxTextChars(chars) {
+      maxChars = chars;
+    },
+    holdChannel(channel) {
+      let release = () => {};
+      channelHolds.set(
+        channel,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      const releaseHold = () => {
+        channelHolds.delete(channel);
+        releases.delete(releaseHold);
+        release();
+      };
+      releases.add(releaseHold);
+      return releaseHold;
+    },
+    // --- end hardening ---
     calls,
     callsTo,
     waitFor(method, count, timeoutMs = 5_000) {

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
-import { createSlackAdapter } from "../../adapters/slack/index.js";
+import { createSlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/index.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Adapter, ChatMessage, MessageSink, SubmitResult } from "../../src/types.js";
 import { type CoreOptions, startCore, type TestCore } from "./core.js";
@@ -27,6 +27,9 @@ export interface SlackHarnessOptions {
   start?: boolean;
   /** How often a DM's status is set again (issue 13). @default the adapter's (100 s) */
   statusRefreshMs?: number;
+  // --- hardening (issue 11): the adapter's posting, credential and /slack/events options ---
+  adapter?: Omit<SlackAdapterOptions, "metrics" | "workingIndicatorDelayMs" | "statusRefreshMs">;
+  // --- end hardening ---
 }
 
 export interface SlackHarness {
@@ -94,6 +97,8 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     config,
     { sink, memory: core.store, logger: core.logger, feedback: core.recorder },
     {
+      metrics: core.metrics,
+      ...options.adapter,
       ...(options.indicatorDelayMs === undefined
         ? {}
         : { workingIndicatorDelayMs: options.indicatorDelayMs }),

@@ -1,0 +1,81 @@
+import { describe, expect, test } from "vitest";
+import { envelope, mentionEvent, postSigned } from "../../support/slack-events.js";
+import { SIGNING_SECRET, useSlackHarness } from "../../support/slack-harness.js";
+
+const start = useSlackHarness();
+
+const until = async (check: () => boolean, timeoutMs = 5_000) => {
+  const end = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > end) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+const FAST = { credentialProbeMs: 100, posting: { attemptTimeoutMs: 500 } };
+
+async function unanswerable(h: Awaited<ReturnType<typeof start>>): Promise<number> {
+  const values = (await h.core.metrics.messagesUnanswerable.get()).values;
+  return values.find((v) => v.labels.reason === "credentials")?.value ?? 0;
+}
+
+describe("Slack credentials that stop working", () => {
+  test.each(["token_revoked", "invalid_auth", "account_inactive"])(
+    "%s on a post: not ready naming it, logged once, no assistant call for later messages, recovers",
+    async (code) => {
+      const h = await start({ adapter: FAST });
+      h.api.fail("chat.postMessage", code, 1);
+      h.api.fail("auth.test", code, 1_000);
+      await h.deliver(mentionEvent({ text: "<@U0BOT> first" }));
+      await until(() => h.adapter.notReadyReason() !== null);
+      expect(h.adapter.notReadyReason()).toBe(
+        `slack: the bot token no longer works (${code}); reinstall the app or set a new SLACK_BOT_TOKEN`,
+      );
+
+      // Acknowledged (Slack must not count failures) but not handed to the core: no reply could be posted.
+      expect(await h.deliver(mentionEvent({ text: "<@U0BOT> second" }))).toBe(200);
+      expect(await h.deliver(mentionEvent({ text: "<@U0BOT> third" }))).toBe(200);
+      expect(h.core.simulator.received.map((r) => r.body)).toEqual(["first"]);
+      expect(await unanswerable(h)).toBe(2);
+      const errors = h.core.logLines.filter((l) => l.includes("bot token no longer works"));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('"level":50');
+
+      // auth.test keeps probing; once the token works again, so does the bridge.
+      await until(() => h.api.callsTo("auth.test").length >= 3);
+      h.api.fail("auth.test", code, 0);
+      await until(() => h.adapter.notReadyReason() === null);
+      await h.deliver(mentionEvent({ text: "<@U0BOT> fourth" }));
+      await until(() => h.api.messages.length === 1);
+      expect(h.core.simulator.received.map((r) => r.body)).toEqual(["first", "fourth"]);
+    },
+  );
+
+  test("the tokens_revoked event for the bot's token makes the bridge not ready", async () => {
+    const h = await start({ adapter: FAST });
+    h.api.fail("auth.test", "token_revoked", 1_000);
+    const event = { type: "tokens_revoked", tokens: { oauth: [], bot: ["U0BOT"] } };
+    expect(await h.deliver(event)).toBe(200);
+    expect(h.adapter.notReadyReason()).toMatch(/\(tokens_revoked\)/);
+    expect(await h.deliver(mentionEvent())).toBe(200);
+    expect(h.core.simulator.received).toEqual([]);
+  });
+
+  test("tokens_revoked for users' OAuth tokens only changes nothing", async () => {
+    const h = await start({ adapter: FAST });
+    expect(await h.deliver({ type: "tokens_revoked", tokens: { oauth: ["U0ANA"] } })).toBe(200);
+    expect(h.adapter.notReadyReason()).toBeNull();
+  });
+
+  test("app_uninstalled makes the bridge not ready until auth.test works again", async () => {
+    const h = await start({ adapter: FAST });
+    h.api.fail("auth.test", "account_inactive", 2);
+    const response = await postSigned(h.eventsUrl, envelope({ type: "app_uninstalled" }), {
+      secret: SIGNING_SECRET,
+    });
+    expect(response.status).toBe(200);
+    expect(h.adapter.notReadyReason()).toMatch(/\(app_uninstalled\)/);
+    await until(() => h.adapter.notReadyReason() === null, 3_000);
+    expect(h.api.callsTo("auth.test").length).toBeGreaterThanOrEqual(4);
+  });
+});

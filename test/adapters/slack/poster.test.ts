@@ -1,0 +1,107 @@
+import { createServer } from "node:net";
+import { afterEach, describe, expect, test } from "vitest";
+import { SlackPoster } from "../../../adapters/slack/poster.js";
+import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/web-call.js";
+import { Metrics } from "../../../src/metrics.js";
+import { memoryLogger } from "../../support/core.js";
+import { type RunningSlackApi, startSlackApi } from "../../support/slack-api.js";
+
+const TOKEN = "xoxb-poster-test-token";
+let api: RunningSlackApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+/** A loopback port with nothing listening on it (connections are refused). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function poster(apiUrl: string, reported: string[] = []) {
+  const metrics = new Metrics();
+  const { logger } = memoryLogger("silent");
+  return {
+    metrics,
+    poster: new SlackPoster({
+      call: createSlackCaller({ apiUrl, token: TOKEN }),
+      logger,
+      metrics,
+      onCredentialError: (code) => reported.push(code),
+      attemptTimeoutMs: 500,
+      random: () => 0,
+    }),
+  };
+}
+
+describe("SlackPoster", () => {
+  test("a refused connection (the request never left) is retried until Slack is there", async () => {
+    const port = await freePort();
+    const { poster: p, metrics } = poster(`http://127.0.0.1:${port}/api/`);
+    const posting = p.post(
+      { channel: "C1", thread: "1.000001" },
+      { text: "hello" },
+      {
+        key: "k:0",
+        signal: AbortSignal.timeout(5_000),
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    api = await startSlackApi({ botToken: TOKEN, port });
+    expect(await posting).toBe("posted");
+    expect(api.messages.map((m) => m.text)).toEqual(["hello"]);
+    const retries = (await metrics.slackPostRetries.get()).values.find(
+      (v) => v.labels.reason === "never_sent",
+    );
+    expect(retries?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a post that cannot be made before the deadline rejects at the deadline", async () => {
+    const port = await freePort();
+    const { poster: p } = poster(`http://127.0.0.1:${port}/api/`);
+    const started = performance.now();
+    await expect(
+      p.post(
+        { channel: "C1", thread: "1.000001" },
+        { text: "x" },
+        { key: "k", signal: AbortSignal.timeout(400) },
+      ),
+    ).rejects.toThrow(/ran out of time/);
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
+
+  test("reports the token's credential errors, and rejects without a retry", async () => {
+    api = await startSlackApi({ botToken: TOKEN });
+    const reported: string[] = [];
+    const { poster: p } = poster(api.url, reported);
+    api.fail("chat.postMessage", "token_revoked", 5);
+    await expect(
+      p.post(
+        { channel: "C1", thread: null },
+        { text: "x" },
+        { key: "k", signal: AbortSignal.timeout(2_000) },
+      ),
+    ).rejects.toThrow(/token_revoked/);
+    expect(reported).toEqual(["token_revoked"]);
+    expect(api.callsTo("chat.postMessage")).toHaveLength(1);
+  });
+
+  test("tells its own timeout apart from a caller's cancellation", async () => {
+    api = await startSlackApi({ botToken: TOKEN });
+    api.hold("chat.postMessage");
+    const call = createSlackCaller({ apiUrl: api.url, token: TOKEN });
+    const timeout = new AbortController();
+    setTimeout(() => timeout.abort(new SlackTimeout()), 50);
+    const error = await call("chat.postMessage", { channel: "C1", text: "x" }, timeout.signal).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(SlackNetworkError);
+    expect((error as SlackNetworkError).failure).toBe("timeout");
+    expect((error as SlackNetworkError).neverSent).toBe(false);
+    api.releaseHolds();
+  });
+});

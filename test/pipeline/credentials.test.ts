@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { AssistantApiError } from "../../src/assistant/errors.js";
+import { fakeBridge, message } from "../support/fake-assistant.js";
+import { RecordingPort } from "../support/recording-port.js";
+
+const outcome = async (metrics: ReturnType<typeof fakeBridge>["metrics"], name: string) =>
+  (await metrics.assistantCalls.get()).values.find((v) => v.labels.outcome === name)?.value ?? 0;
+
+describe("the assistant refuses the credentials (Twilio 401/403)", () => {
+  it("counts it as its own outcome, says the assistant is unavailable, and is not ready", async () => {
+    const { bridge, submit, assistant, metrics, logLines } = fakeBridge();
+    assistant.respond = async () => {
+      throw new AssistantApiError("Twilio answered HTTP 401: Authenticate", 401, 20003);
+    };
+    const port = new RecordingPort();
+    expect(bridge.notReadyReason()).toBeNull();
+    void submit(message({ thread: "a" }), port);
+    void submit(message({ thread: "b" }), port);
+    await port.waitFor(2);
+
+    expect(await outcome(metrics, "unauthorized")).toBe(2);
+    expect(await outcome(metrics, "api_error")).toBe(0);
+    expect(port.replies.map((r) => r.kind)).toEqual(["failure", "failure"]);
+    for (const reply of port.replies) {
+      expect(reply.text).toMatch(/^Sorry, the assistant is unavailable/);
+      expect(reply.text).not.toMatch(/try again in a moment/);
+    }
+    expect(bridge.notReadyReason()).toMatch(/^assistant: Twilio refused the credentials \(HTTP 401\)/);
+    // Logged once at error level, not once per message.
+    expect(logLines.filter((l) => l.includes("refused the assistant credentials"))).toHaveLength(1);
+    // Not retried: every call fails alike until someone fixes the credentials.
+    expect(assistant.calls).toHaveLength(2);
+  });
+
+  it("treats 403 the same, and recovers once a call succeeds again", async () => {
+    const { bridge, submit, assistant } = fakeBridge();
+    let refuse = true;
+    assistant.respond = async (request) => {
+      if (refuse) throw new AssistantApiError("Twilio answered HTTP 403", 403, 20403);
+      return { kind: "answer", body: `echo: ${request.body}`, sessionId: null };
+    };
+    const port = new RecordingPort();
+    void submit(message(), port);
+    await port.waitFor(1);
+    expect(bridge.notReadyReason()).toMatch(/HTTP 403/);
+    refuse = false;
+    void submit(message({ text: "again" }), port);
+    await port.waitFor(2);
+    expect(bridge.notReadyReason()).toBeNull();
+    expect(port.replies.map((r) => r.kind)).toEqual(["failure", "answer"]);
+  });
+
+  it("keeps a 500 an api_error with the usual failure notice, and stays ready", async () => {
+    const { bridge, submit, assistant, metrics } = fakeBridge();
+    assistant.respond = async () => {
+      throw new AssistantApiError("Twilio answered HTTP 500", 500, null);
+    };
+    const port = new RecordingPort();
+    void submit(message(), port);
+    await port.waitFor(1);
+    expect(await outcome(metrics, "api_error")).toBe(1);
+    expect(port.replies[0]?.text).toMatch(/try again in a moment/);
+    expect(bridge.notReadyReason()).toBeNull();
+  });
+});
+
+describe("ANSWER_MAX_CHARS in the core", () => {
+  it("cuts a huge answer once, for every platform, and counts it", async () => {
+    const { submit, assistant, metrics } = fakeBridge();
+    assistant.respond = async () => ({ kind: "answer", body: "x ".repeat(3_000_000), sessionId: null });
+    const slack = new RecordingPort();
+    const discord = new RecordingPort();
+    void submit(message({ platform: "slack" }), slack);
+    void submit(message({ platform: "discord", thread: "d" }), discord);
+    await slack.waitFor(1);
+    await discord.waitFor(1);
+    for (const port of [slack, discord]) {
+      expect(port.replies[0]?.text.length).toBeLessThanOrEqual(12_000);
+      expect(port.replies[0]?.text).toContain("(6,000,000 characters)");
+    }
+    expect((await metrics.answersCut.get()).values[0]?.value).toBe(2);
+  });
+});
