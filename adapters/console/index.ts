@@ -1,5 +1,13 @@
 import { createInterface } from "node:readline";
-import type { Adapter, AdapterContext, Reply, SubmitResult, ThreadPort } from "../../src/types.js";
+import { feedbackReplies } from "../../src/pipeline/feedback.js";
+import type {
+  Adapter,
+  AdapterContext,
+  FeedbackRef,
+  Reply,
+  SubmitResult,
+  ThreadPort,
+} from "../../src/types.js";
 import { render } from "./render.js";
 import { Screen } from "./screen.js";
 import { wrapLine } from "./wrap.js";
@@ -31,6 +39,10 @@ const UNANSWERED: Partial<Record<SubmitResult, string>> = {
 };
 
 const HELP = "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.";
+/** Said only when feedback is on. */
+const FEEDBACK_HELP = "/good or /bad [what went wrong] rates the last answer.";
+/** `/good`, or `/bad` with an optional comment after it. */
+const VOTE = /^\/(good|bad)(?:\s+(.*))?$/;
 const PROMPT = "you> ";
 
 /** A terminal chat through the full pipeline: one conversation until /new. */
@@ -40,6 +52,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   const thinkingDelayMs = options.thinkingDelayMs ?? 1000;
   let conversation = 1;
   let counter = 0;
+  /** What /good and /bad rate: the latest answer that can be rated. */
+  let lastAnswer: FeedbackRef | null = null;
   let taking = false;
   let leaving = false;
   let closed = false;
@@ -83,6 +97,7 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   /** The port of one message: its answer replaces the thinking line. */
   const portFor = (id: string): ThreadPort => ({
     async post(reply: Reply) {
+      if (reply.feedback) lastAnswer = reply.feedback;
       pending.delete(id);
       screen.status(null);
       screen.print(render(reply, { columns: columns() }));
@@ -93,6 +108,22 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       return async () => {};
     },
   });
+
+  /** Records a vote on the last answer, as the buttons do on Slack and Discord. */
+  const rate = async (score: 0 | 1, comment: string) => {
+    if (!context.feedback || !lastAnswer) {
+      screen.print("(there is no answer to rate yet)");
+      return;
+    }
+    const result = await context.feedback.record({
+      platform: "console",
+      voter: options.user,
+      ...lastAnswer,
+      score,
+      ...(comment ? { text: comment } : {}),
+    });
+    screen.print(`(${feedbackReplies[result]})`);
+  };
 
   const leave = () => {
     if (leaving) return;
@@ -136,9 +167,12 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
         leave();
         return;
       }
+      const vote = VOTE.exec(text);
       if (text === "/new") {
         conversation++;
         screen.print(`(new conversation #${conversation}: the assistant starts with a clean memory)`);
+      } else if (vote && context.feedback) {
+        void rate(vote[1] === "good" ? 1 : 0, vote[2]?.trim() ?? "");
       } else {
         void submit(text).catch((error: unknown) => {
           context.logger.error({ err: error }, "console: could not hand the message over");
@@ -167,7 +201,7 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       const logs =
         options.logFile === null ? [] : [`Logs go to ${options.logFile} (LOG_LEVEL sets how much).`];
       const width = columns();
-      const greeting = [options.greeting, ...logs, HELP];
+      const greeting = [options.greeting, ...logs, HELP, ...(context.feedback ? [FEEDBACK_HELP] : [])];
       screen.print(
         (width === null ? greeting : greeting.flatMap((line) => wrapLine(line, width - 1, 0))).join("\n"),
       );

@@ -58,7 +58,12 @@ async function open(
       onLeaveNow: () => hooks.leftNow++,
       ...(options.thinkingDelayMs === undefined ? {} : { thinkingDelayMs: options.thinkingDelayMs }),
     },
-    { sink, memory: core?.store ?? new MemoryStore(), logger: memoryLogger().logger, feedback: null },
+    {
+      sink,
+      memory: core?.store ?? new MemoryStore(),
+      logger: memoryLogger().logger,
+      feedback: core?.recorder ?? null,
+    },
   );
   core?.adapters.set("console", adapter);
   await adapter.start();
@@ -296,5 +301,30 @@ describe("terminal chat against the demo triggers", () => {
     await view.waitFor(/assistant> |notice> /);
     expect(view.text).toContain("assistant> *(offline simulator)* You said: “#429 please”");
     expect(core.simulator.received.map((r) => r.body)).toEqual(["#429 please", "#429 please"]);
+  });
+});
+
+describe("terminal chat feedback", () => {
+  it("rates the last answer with /good and /bad, once each answer, and records it at the simulator", async () => {
+    core = await startCore({ feedback: true });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    await open({ input, output });
+    expect(view.text).toContain("/good or /bad");
+    input.write("/good\n");
+    await view.waitFor(/no answer to rate yet/);
+
+    input.write("first\n");
+    await view.waitFor(/assistant> /);
+    input.write("/bad it missed the point\n");
+    await view.waitFor(/Thanks for your feedback!/);
+    input.write("/good\n");
+    await view.waitFor(/already rated this answer/);
+
+    const sessionId = core.simulator.received[0]?.sessionId;
+    expect(core.simulator.feedbacks).toMatchObject([
+      { session_id: sessionId, score: 0, text: "it missed the point" },
+    ]);
   });
 });
