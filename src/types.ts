@@ -61,6 +61,11 @@ export interface FeedbackRef {
 export interface ThreadPort {
   /** Posts a reply in the thread. A rejection is logged and counted; the core does not retry it. */
   post(reply: Reply): Promise<void>;
+  /**
+   * False when no reply can reach the thread now (the platform refuses the bot's credentials): the
+   * core then spends no assistant call on the message.
+   */
+  canReply(): boolean;
   /** Shows a "working" indicator; the returned function removes it and is always called. */
   startWorking(): () => Promise<void>;
 }

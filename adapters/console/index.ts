@@ -103,6 +103,7 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       screen.print(render(reply, { columns: columns() }));
       tick();
     },
+    canReply: () => true,
     startWorking() {
       // The thinking line is the indicator; it already counts from sending (see showThinking).
       return async () => {};

@@ -124,6 +124,7 @@ export function interactionPort(address: InteractionAddress, options: Interactio
         await ordinary(parts, sent);
       }
     },
+    canReply: () => true,
     startWorking() {
       // The deferred reply already shows "<bot> is thinking…" until the answer edits it.
       return async () => {};

@@ -88,6 +88,11 @@ export class DiscordPort implements ThreadPort {
     }
   }
 
+  /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
+  canReply(): boolean {
+    return true;
+  }
+
   startWorking(): () => Promise<void> {
     const { rest, logger, typingIntervalMs, typingLoops } = this.#options;
     const channelId = this.#target.channelId;

@@ -181,6 +181,7 @@ export function createSlackAdapter(
       ...options.posting,
     }),
     indicator,
+    health,
     logger,
     metrics,
     replyTimeoutMs: options.replyTimeoutMs ?? 30_000,

@@ -1,6 +1,7 @@
 import type { Logger } from "../../src/logger.js";
 import type { Metrics } from "../../src/metrics.js";
 import type { Reply, ThreadPort } from "../../src/types.js";
+import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { SlackDeadlineError, type SlackPoster } from "./poster.js";
@@ -28,6 +29,8 @@ export interface SlackTarget {
 export interface SlackPortDeps {
   poster: SlackPoster;
   indicator: WorkingIndicator;
+  /** Whether the bot token works: with a revoked one no reply can be posted. */
+  health: Pick<CredentialHealth, "healthy">;
   logger: Logger;
   metrics: Metrics;
   /** The longest one reply may take to post, all its messages, waits and retries included. */
@@ -61,6 +64,9 @@ export function slackThreadPort(deps: SlackPortDeps, target: SlackTarget): Threa
         key: reply.requestId,
       });
       posted = true;
+    },
+    canReply() {
+      return deps.health.healthy;
     },
     startWorking() {
       return deps.indicator.start(target, () => posted);

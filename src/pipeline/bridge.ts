@@ -337,6 +337,12 @@ export class Bridge {
     }
     if (this.#shutdown.signal.aborted) return this.#settle(lease, message, this.#restarting(entry), log);
     const port = this.#options.portFor(message);
+    if (!port.canReply()) {
+      // Nothing could be posted (a revoked token): the assistant call would be spent for nothing.
+      this.#options.metrics.messagesUnanswerable.inc({ platform: message.platform, reason: "credentials" });
+      log.warn("message not sent to the assistant: no reply could reach its thread");
+      return true;
+    }
     let stopWorking: (() => Promise<void>) | undefined;
     try {
       stopWorking = port.startWorking();

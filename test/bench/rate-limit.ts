@@ -68,6 +68,7 @@ async function measureAgainst(
     async post(_reply: Reply) {
       if (++answered === calls) allAnswered();
     },
+    canReply: () => true,
     startWorking: () => async () => {},
   };
   const bridge = new Bridge({

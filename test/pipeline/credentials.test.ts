@@ -81,3 +81,23 @@ describe("ANSWER_MAX_CHARS in the core", () => {
     expect((await metrics.answersCut.get()).values[0]?.value).toBe(2);
   });
 });
+
+describe("a thread no reply can reach (the platform refuses the bot's credentials)", () => {
+  it("spends no assistant call on a queued message there, counts it, and goes on with the others", async () => {
+    const { store, submit, assistant, metrics } = fakeBridge();
+    const revoked = new RecordingPort();
+    revoked.replyable = false;
+    const fine = new RecordingPort();
+    void submit(message({ thread: "a", text: "lost cause" }), revoked);
+    void submit(message({ thread: "b", text: "answerable" }), fine);
+    await fine.waitFor(1);
+    await expect.poll(() => store.depth()).toBe(0);
+
+    expect(assistant.calls.map((c) => c.request.body)).toEqual(["answerable"]);
+    expect(revoked.events).toEqual([]);
+    const counted = (await metrics.messagesUnanswerable.get()).values.find(
+      (v) => v.labels.platform === "slack",
+    );
+    expect(counted?.value).toBe(1);
+  });
+});

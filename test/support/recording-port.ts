@@ -12,6 +12,13 @@ export class RecordingPort implements ThreadPort {
     for (const waiter of this.#waiters.filter((w) => this.replies.length >= w.count)) waiter.resolve();
   }
 
+  /** Set false to act as a thread whose platform refuses the bot's credentials. */
+  replyable = true;
+
+  canReply(): boolean {
+    return this.replyable;
+  }
+
   startWorking(): () => Promise<void> {
     this.events.push("working:start");
     return async () => {
