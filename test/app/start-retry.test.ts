@@ -1,22 +1,14 @@
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type RunningApp, startApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { memoryLogger } from "../support/core.js";
+import { closedPort } from "../support/ports.js";
 
 let app: RunningApp | undefined;
 afterEach(async () => {
   await app?.stop();
   app = undefined;
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 describe("an adapter that cannot connect at start-up", () => {
   it("logs one line per try naming the variable, host and call, and /readyz says when it retries", async () => {

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer } from "node:http";
-import { type AddressInfo, createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createTwilioAssistantClient,
@@ -15,6 +15,7 @@ import {
   simulatorCredentials,
   startSimulator,
 } from "../../src/simulator/server.js";
+import { closedPort } from "../support/ports.js";
 
 const ASSISTANT = "aia_asst_client";
 const REQUEST: AssistantRequest = {
@@ -223,16 +224,6 @@ describe("response classification", () => {
     expect(parseRetryAfter(null)).toBeNull();
   });
 });
-
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("Twilio assistant client: feedback", () => {
   it("posts session_id, score and text to the assistant's Feedbacks and returns the new id", async () => {

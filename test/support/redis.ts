@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
+import { closedPort } from "./ports.js";
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
 
@@ -56,7 +56,7 @@ export interface PrivateRedisOptions {
  */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   requireRedisServer();
-  const port = await freePort();
+  const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), "bridge-redis-"));
   const { tls } = options;
   const args = ["--bind", "127.0.0.1", "--save", "", "--dir", dir];
@@ -167,15 +167,6 @@ function requireRedisServer(): void {
         "set REDIS_URL to a Redis 7 you may write test keys to.",
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 export interface TestRedis {

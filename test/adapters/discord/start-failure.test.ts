@@ -1,18 +1,9 @@
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { useDiscordHarness } from "../../support/discord-harness.js";
 import { BOT_TOKEN } from "../../support/discord-ids.js";
+import { closedPort } from "../../support/ports.js";
 
 const start = useDiscordHarness();
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 describe("Discord start failures", () => {
   it("names DISCORD_API_URL, its host and the call when the API cannot be reached, in one line", async () => {

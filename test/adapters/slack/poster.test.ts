@@ -1,9 +1,9 @@
-import { createServer } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { SlackPoster } from "../../../adapters/slack/poster.js";
 import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/web-call.js";
 import { Metrics } from "../../../src/metrics.js";
 import { memoryLogger } from "../../support/core.js";
+import { closedPort } from "../../support/ports.js";
 import { type RunningSlackApi, startSlackApi } from "../../support/slack-api.js";
 
 const TOKEN = "xoxb-poster-test-token";
@@ -12,15 +12,6 @@ afterEach(async () => {
   await api?.close();
   api = undefined;
 });
-
-/** A loopback port with nothing listening on it (connections are refused). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function poster(apiUrl: string, reported: string[] = []) {
   const metrics = new Metrics();
@@ -40,7 +31,7 @@ function poster(apiUrl: string, reported: string[] = []) {
 
 describe("SlackPoster", () => {
   test("a refused connection (the request never left) is retried until Slack is there", async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const { poster: p, metrics } = poster(`http://127.0.0.1:${port}/api/`);
     const posting = p.post(
       { channel: "C1", thread: "1.000001" },
@@ -61,7 +52,7 @@ describe("SlackPoster", () => {
   });
 
   test("a post that cannot be made before the deadline rejects at the deadline", async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const { poster: p } = poster(`http://127.0.0.1:${port}/api/`);
     const started = performance.now();
     await expect(

@@ -1,17 +1,8 @@
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
 import { webApi } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import { describeStartFailure } from "../../../adapters/slack/start-failure.js";
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
+import { closedPort } from "../../support/ports.js";
 
 /** What the real Web API client throws for auth.test against `apiUrl` (no retries). */
 async function authTestError(apiUrl: string): Promise<unknown> {
