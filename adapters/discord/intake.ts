@@ -17,6 +17,15 @@ export const UNAVAILABLE =
 export const NEW_IN_THREAD =
   "Each thread is one conversation. To start a new one, mention me in a channel with your question.";
 
+/** A Discord question as the core takes it, from a message or a slash command. */
+export function discordMessage(
+  where: Pick<ChatMessage, "workspace" | "channel" | "thread">,
+  what: Pick<ChatMessage, "user" | "text" | "id" | "address">,
+): ChatMessage {
+  // One customer per Discord user, the same in DMs and on every server.
+  return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}` };
+}
+
 export interface IntakeOptions {
   client: Client;
   rest: REST;
@@ -165,16 +174,7 @@ export class Intake {
     target: PortTarget,
   ): Promise<void> {
     const { sink, logger } = this.#options;
-    const message: ChatMessage = {
-      platform: "discord",
-      ...where,
-      user: view.authorId,
-      text,
-      id: view.id,
-      // One customer per Discord user, the same in DMs and on every server.
-      identity: `user_id:discord_${view.authorId}`,
-      address: { ...target },
-    };
+    const message = discordMessage(where, { user: view.authorId, text, id: view.id, address: { ...target } });
     // Every replica on the gateway sees this message: the store's dedupe lets exactly one take it.
     const result = await sink.submit(message);
     logger.debug({ messageId: view.id, result }, "discord: message submitted");

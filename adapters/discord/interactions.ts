@@ -5,7 +5,7 @@ import type { ChatMessage, MessageSink } from "../../src/types.js";
 import { type Access, REFUSAL } from "./access.js";
 import { ASK, NEW, QUESTION } from "./commands.js";
 import { threadNameFor } from "./events.js";
-import { NEW_CONVERSATION, NEW_IN_THREAD, UNAVAILABLE } from "./intake.js";
+import { discordMessage, NEW_CONVERSATION, NEW_IN_THREAD, UNAVAILABLE } from "./intake.js";
 import {
   deferReply,
   deleteOriginal,
@@ -181,15 +181,7 @@ export class CommandIntake {
       threadName: view.channel === "text" && replyId !== null ? threadNameFor(text) : null,
       questionId: view.id,
     };
-    const message: ChatMessage = {
-      platform: "discord",
-      ...where,
-      user: view.userId,
-      text,
-      id: view.id,
-      identity: `user_id:discord_${view.userId}`,
-      address: { ...address },
-    };
+    const message = discordMessage(where, { user: view.userId, text, id: view.id, address: { ...address } });
     const result = await sink.submit(message);
     logger.debug({ interactionId: view.id, result }, "discord: command submitted");
     if (result === "stopped") await this.#replaceWithNotice(view, notices.restarting());
