@@ -60,6 +60,11 @@ class ShutdownError extends Error {
   override name = "ShutdownError";
 }
 
+/** Shutdown came before the message's call went out: with a shared store, another worker answers it. */
+class LeftForOthersError extends Error {
+  override name = "LeftForOthersError";
+}
+
 /** The store refused a fenced step: another worker holds the session now. */
 class LeaseLostError extends Error {
   override name = "LeaseLostError";
@@ -289,15 +294,13 @@ export class Bridge {
       let head: SessionHead | null | "lost" = claim.head;
       while (head !== null && head !== "lost") {
         if (head.phase === "queued" && this.#claiming.signal.aborted && this.#store.shared) {
-          // A rolling restart: the next process or another replica answers it; nobody needs a notice.
-          await this.#fenced("release", () => this.#store.release(lease));
-          this.#report.left++;
-          return;
+          return await this.#leave(lease);
         }
         try {
           if (!(await this.#answer(lease, head))) return;
         } catch (error) {
           if (error instanceof LeaseLostError) return;
+          if (error instanceof LeftForOthersError) return await this.#leave(lease);
           // #answer catches what it expects; a bug must still not stall the session's later messages.
           const { requestId } = head.entry;
           this.#options.logger.error({ err: error, requestId }, "message handling failed");
@@ -313,6 +316,12 @@ export class Bridge {
       this.#slotFreed = null;
       void this.#checkIdle();
     }
+  }
+
+  /** A rolling restart: the next process or another replica answers the session; nobody needs a notice. */
+  async #leave(lease: Lease): Promise<void> {
+    await this.#fenced("release", () => this.#store.release(lease));
+    this.#report.left++;
   }
 
   /** Answers the session's first message as far as it got; false when the lease was lost. */
@@ -383,6 +392,8 @@ export class Bridge {
   async #ask(lease: Lease, entry: QueuedMessage, log: Logger): Promise<Reply> {
     const { client, metrics, queue, mode } = this.#options;
     const request = { identity: entry.identity, body: entry.message.text, sessionId: entry.sessionId, mode };
+    // Once marked started, the message is never sent to Twilio again, whoever holds it next.
+    let marked = false;
     for (let attempt = 0; ; attempt++) {
       let started: number | null = null;
       try {
@@ -394,6 +405,7 @@ export class Bridge {
             if (!(await this.#fenced("start", () => this.#store.markStarted(lease)))) {
               throw new LeaseLostError("lease lost before the call");
             }
+            marked = true;
             started = performance.now();
             metrics.inFlight.set(this.#queue.pending);
             return client.send(request, this.#shutdown.signal);
@@ -407,7 +419,10 @@ export class Bridge {
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
         if (started !== null) this.#observe(started, callOutcome(error));
-        if (this.#shutdown.signal.aborted) return this.#restarting(entry);
+        if (this.#shutdown.signal.aborted) {
+          if (this.#store.shared && !marked) throw new LeftForOthersError("stopped before the call");
+          return this.#restarting(entry);
+        }
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {
           log.error({ err: error, attempt }, "assistant call failed");

@@ -44,20 +44,20 @@ export const QUEUE: QueueConfig = {
   maxPendingPerUser: 1000,
 };
 
-/** A started Bridge over a FakeAssistant and a MemoryStore, silent logs, fresh metrics. */
+/** A started Bridge over a FakeAssistant and a store (a new MemoryStore unless given), silent logs, fresh metrics. */
 export function fakeBridge(
   queue: Partial<QueueConfig> = {},
   maxInputChars = 4000,
-  extra: Pick<BridgeOptions, "feedback"> = {},
+  extra: Partial<Pick<BridgeOptions, "feedback" | "store">> & { router?: PortRouter } = {},
 ) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
   const { logger, lines } = memoryLogger("debug");
-  const router = new PortRouter();
-  const store = new MemoryStore();
+  // Shared between two bridges, it lets the second answer what the first accepted (another process).
+  const { router = new PortRouter(), ...options } = extra;
+  const store = options.store ?? new MemoryStore();
   const bridge = new Bridge({
     client: assistant,
-    store,
     portFor: router.portFor,
     platforms: ["slack", "discord", "console"],
     queue: { ...QUEUE, ...queue },
@@ -66,12 +66,13 @@ export function fakeBridge(
     logger,
     metrics,
     random: () => 0.5,
-    ...extra,
+    ...options,
+    store,
   });
   bridge.start();
   /** Submits `message` with its replies going to `port`. */
   const submit = (message: ChatMessage, port: ThreadPort) => bridge.submit(router.route(message, port));
-  return { bridge, store, submit, assistant, metrics, logLines: lines };
+  return { bridge, store, router, submit, assistant, metrics, logger, logLines: lines };
 }
 
 let sequence = 0;
