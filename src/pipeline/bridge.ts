@@ -400,11 +400,8 @@ export class Bridge {
         // Retries go first: they were already at the front of the line.
         const outcome = await this.#schedule(
           async () => {
-            await this.#waitForStart();
-            // Fencing: the call goes out only while this worker still holds the session.
-            if (!(await this.#fenced("start", () => this.#store.markStarted(lease)))) {
-              throw new LeaseLostError("lease lost before the call");
-            }
+            // Fenced, and marks the message started in the same step; the call leaves right after.
+            await this.#waitForStart(lease);
             marked = true;
             started = performance.now();
             metrics.inFlight.set(this.#queue.pending);
@@ -449,11 +446,17 @@ export class Bridge {
     }
   }
 
-  /** Waits until the shared sliding window has room for one more start, and takes it. */
-  async #waitForStart(): Promise<void> {
+  /**
+   * Waits until the shared sliding window has room for one more start, and takes it; with `lease`,
+   * only while this worker still holds the session (the call goes out only then).
+   */
+  async #waitForStart(lease?: Lease): Promise<void> {
     const { rateLimit, rateIntervalMs } = this.#options.queue;
     for (;;) {
-      const wait = await this.#fenced("rate", () => this.#store.acquireStart(rateLimit, rateIntervalMs));
+      const wait = await this.#fenced("start", () =>
+        this.#store.acquireStart(rateLimit, rateIntervalMs, lease),
+      );
+      if (wait === "lost") throw new LeaseLostError("lease lost before the call");
       if (wait <= 0) return;
       await sleep(wait, this.#shutdown.signal);
       this.#shutdown.signal.throwIfAborted();

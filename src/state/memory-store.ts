@@ -143,13 +143,6 @@ export class MemoryStore implements BridgeStore {
     return true;
   }
 
-  async markStarted(lease: Lease): Promise<boolean> {
-    const session = this.#held(lease);
-    if (session === undefined) return false;
-    session.phase = "started";
-    return true;
-  }
-
   async recordReply(lease: Lease, reply: Reply): Promise<boolean> {
     const session = this.#held(lease);
     if (session === undefined) return false;
@@ -195,7 +188,9 @@ export class MemoryStore implements BridgeStore {
     return recovered;
   }
 
-  async acquireStart(limit: number, windowMs: number): Promise<number> {
+  async acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost"> {
+    const session = lease ? this.#held(lease) : undefined;
+    if (lease && session === undefined) return "lost";
     // The pair is fixed per process; a new pair (only in tests) starts a fresh window.
     if (this.#window?.limit !== limit || this.#window.windowMs !== windowMs) {
       this.#window = { limit, windowMs, starts: new StartWindow(limit, windowMs) };
@@ -204,6 +199,7 @@ export class MemoryStore implements BridgeStore {
     const wait = Math.max(this.#window.starts.waitMs(now), this.#pausedUntil - now);
     if (wait > 0) return Math.max(1, Math.ceil(wait));
     this.#window.starts.record(now);
+    if (session) session.phase = "started";
     return 0;
   }
 

@@ -178,10 +178,6 @@ export class RedisStore implements BridgeStore {
     );
   }
 
-  markStarted(lease: Lease): Promise<boolean> {
-    return this.#recordPhase(lease, "started", "");
-  }
-
   recordReply(lease: Lease, reply: Reply): Promise<boolean> {
     return this.#recordPhase(lease, "answered", JSON.stringify(reply));
   }
@@ -213,10 +209,20 @@ export class RedisStore implements BridgeStore {
     );
   }
 
-  async acquireStart(limit: number, windowMs: number): Promise<number> {
+  async acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost"> {
     const member = `${this.#startPrefix}:${(this.#startCount++).toString(36)}`;
     const k = this.#keys;
-    return Number(await this.#run("acquire-start", [k.starts, k.pause], [limit, whole(windowMs), member]));
+    const fence = lease
+      ? { keys: [k.session(lease.sessionId)], args: [lease.token] }
+      : { keys: [], args: [] };
+    const wait = Number(
+      await this.#run(
+        "acquire-start",
+        [k.starts, k.pause, ...fence.keys],
+        [limit, whole(windowMs), member, ...fence.args],
+      ),
+    );
+    return wait < 0 ? "lost" : wait;
   }
 
   async pauseStarts(ms: number): Promise<void> {

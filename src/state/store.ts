@@ -44,11 +44,6 @@ export interface BridgeStore {
   waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Extends a lease this worker holds; false when it is no longer ours (expired and taken). */
   renew(lease: Lease, leaseMs: number): Promise<boolean>;
-  /**
-   * Fenced: when the lease is still ours, marks the session's first message as `started` (its
-   * assistant call is about to go out) and returns true; false when the lease is lost.
-   */
-  markStarted(lease: Lease): Promise<boolean>;
   /** Fenced: records the reply of the first message (phase `answered`); false when the lease is lost. */
   recordReply(lease: Lease, reply: Reply): Promise<boolean>;
   /**
@@ -68,9 +63,12 @@ export interface BridgeStore {
   /**
    * The shared sliding window of assistant calls: when fewer than `limit` calls started in the last
    * `windowMs` (on the store's clock) and no pause is in force, records one start and returns 0;
-   * otherwise returns how many milliseconds to wait before asking again.
+   * otherwise returns how many milliseconds to wait before asking again. With `lease`, the start is
+   * the call of the session's first message, in the same atomic step: fenced ("lost" when the lease
+   * is no longer ours), and a granted start marks that message `started` (after a crash it is never
+   * sent again). One step, so the call can leave the moment its start is recorded.
    */
-  acquireStart(limit: number, windowMs: number): Promise<number>;
+  acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost">;
   /** Pauses every worker's starts for `ms` from now (a 429's Retry-After); a shorter pause never shortens one in force. */
   pauseStarts(ms: number): Promise<void>;
 

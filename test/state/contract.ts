@@ -1,7 +1,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AcceptLimits, BridgeStore, QueuedMessage } from "../../src/state/store.js";
+import type { AcceptLimits, BridgeStore, Lease, QueuedMessage } from "../../src/state/store.js";
 import type { ChatMessage, Platform, Reply } from "../../src/types.js";
+
+/** The fenced start of a session's call (no rate limit to speak of): true when granted, false when the lease is lost. */
+export async function callStarted(store: BridgeStore, lease: Lease): Promise<boolean> {
+  return (await store.acquireStart(1_000_000, 1, lease)) === 0;
+}
+
+/** An unfenced start (a feedback call's): 0, or the wait; never "lost". */
+async function startWait(store: BridgeStore, limit: number, windowMs: number): Promise<number> {
+  const wait = await store.acquireStart(limit, windowMs);
+  if (wait === "lost") throw new Error("an unfenced start cannot lose a lease");
+  return wait;
+}
 
 const LIMITS: AcceptLimits = { maxPending: 100, maxPendingPerUser: 100, dedupeTtlMs: 60_000 };
 const LEASE_MS = 30_000;
@@ -188,7 +200,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         await store.accept(first, LIMITS);
         await store.accept(entry("s"), LIMITS);
         let claim = await mustClaim(store);
-        expect(await store.markStarted(claim.lease)).toBe(true);
+        expect(await callStarted(store, claim.lease)).toBe(true);
         await store.release(claim.lease);
         claim = await mustClaim(store);
         expect(claim.head).toEqual({ entry: first, phase: "started", reply: null });
@@ -210,7 +222,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         expect(await store.recoverExpired()).toBe(1);
         const fresh2 = await mustClaim(store);
         expect(fresh2.head.entry).toEqual(first);
-        expect(await store.markStarted(stale.lease)).toBe(false);
+        expect(await callStarted(store, stale.lease)).toBe(false);
         expect(await store.recordReply(stale.lease, reply)).toBe(false);
         expect(await store.renew(stale.lease, LEASE_MS)).toBe(false);
         expect(await store.complete(stale.lease, LEASE_MS)).toBe("lost");
@@ -218,7 +230,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         expect(await store.claim(["slack"], LEASE_MS)).toBeNull();
         expect(await store.depth()).toBe(2);
         // The new holder is untouched by all that.
-        expect(await store.markStarted(fresh2.lease)).toBe(true);
+        expect(await callStarted(store, fresh2.lease)).toBe(true);
         expect(await store.complete(fresh2.lease, LEASE_MS)).toMatchObject({ phase: "queued" });
       });
 
@@ -227,7 +239,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         await store.accept(entry("s"), LIMITS);
         const claim = await mustClaim(store);
         const forged = { sessionId: claim.lease.sessionId, token: "not-the-token" };
-        expect(await store.markStarted(forged)).toBe(false);
+        expect(await callStarted(store, forged)).toBe(false);
         expect(await store.complete(forged, LEASE_MS)).toBe("lost");
         expect(await store.renew({ sessionId: "nobody", token: claim.lease.token }, LEASE_MS)).toBe(false);
       });
@@ -246,7 +258,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         expect(await store.recoverExpired()).toBe(0);
         const again = await mustClaim(store);
         expect(again.lease.sessionId).toBe(dying.lease.sessionId);
-        expect(await store.markStarted(renewed.lease)).toBe(true);
+        expect(await callStarted(store, renewed.lease)).toBe(true);
       });
 
       it("lets an expired lease that nobody took over still finish its work", async () => {
@@ -299,7 +311,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
           busy.add(id);
           for (let head = claim.head; ; ) {
             seen.set(id, [...(seen.get(id) ?? []), head.entry.key]);
-            expect(await store.markStarted(claim.lease)).toBe(true);
+            expect(await callStarted(store, claim.lease)).toBe(true);
             await sleep(Math.random() * 2);
             done++;
             const next = await store.complete(claim.lease, LEASE_MS);
@@ -376,7 +388,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         const deadline = performance.now() + 3 * windowMs;
         while (performance.now() < deadline) {
           const sent = performance.now();
-          const wait = await store.acquireStart(limit, windowMs);
+          const wait = await startWait(store, limit, windowMs);
           const done = performance.now();
           if (wait === 0) starts.push({ sent, done });
           else {
@@ -394,10 +406,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         }
       });
 
+      it("fences a session's start: a lost lease is refused and records no start; a granted one marks the call started", async () => {
+        const store = await fresh();
+        await store.accept(entry("s"), LIMITS);
+        const claim = await mustClaim(store);
+        const forged = { sessionId: claim.lease.sessionId, token: "not-the-token" };
+        expect(await store.acquireStart(1, 60_000, forged)).toBe("lost");
+        // The refused start took no room in the window: the holder's start goes through.
+        expect(await store.acquireStart(1, 60_000, claim.lease)).toBe(0);
+        expect(await startWait(store, 1, 60_000)).toBeGreaterThan(0);
+        await store.release(claim.lease);
+        expect((await mustClaim(store)).head.phase).toBe("started");
+      });
+
       it("names a wait after which a start is granted", async () => {
         const store = await fresh();
         expect(await store.acquireStart(1, 200)).toBe(0);
-        const wait = await store.acquireStart(1, 200);
+        const wait = await startWait(store, 1, 200);
         expect(wait).toBeGreaterThan(100);
         expect(wait).toBeLessThanOrEqual(200);
         await sleep(wait + 5);
@@ -408,7 +433,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         const store = await fresh();
         await store.pauseStarts(300);
         await store.pauseStarts(10);
-        const wait = await store.acquireStart(100, 1000);
+        const wait = await startWait(store, 100, 1000);
         expect(wait).toBeGreaterThan(200);
         expect(wait).toBeLessThanOrEqual(300);
         await sleep(wait + 5);

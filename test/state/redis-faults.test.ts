@@ -4,7 +4,7 @@ import { connectRedisStore, type RedisStore } from "../../src/state/redis-store.
 import type { AcceptLimits } from "../../src/state/store.js";
 import { memoryLogger } from "../support/core.js";
 import { type PrivateRedis, startPrivateRedis } from "../support/redis.js";
-import { entry } from "./contract.js";
+import { callStarted, entry } from "./contract.js";
 
 const PASSWORD = "very-secret-redis-pw";
 const LIMITS: AcceptLimits = { maxPending: 100, maxPendingPerUser: 100, dedupeTtlMs: 60_000 };
@@ -139,7 +139,7 @@ describe("RedisStore across a Redis restart", () => {
       await store.accept(second, LIMITS);
       const claim = await store.claim(["slack"], 30_000);
       if (claim === null) throw new Error("nothing claimed");
-      expect(await store.markStarted(claim.lease)).toBe(true);
+      expect(await callStarted(store, claim.lease)).toBe(true);
       await redis.restart(200, "SIGKILL");
       await until(() => store.notReadyReason() === null, 15_000);
       expect(await store.depth()).toBe(2);

@@ -5,7 +5,7 @@ import { connectRedisStore, type RedisStore } from "../../src/state/redis-store.
 import type { AcceptLimits } from "../../src/state/store.js";
 import { memoryLogger } from "../support/core.js";
 import { startPrivateRedis, useTestRedis } from "../support/redis.js";
-import { entry, runStoreContract } from "./contract.js";
+import { callStarted, entry, runStoreContract } from "./contract.js";
 
 const redis = useTestRedis();
 const logger = memoryLogger("silent").logger;
@@ -18,8 +18,7 @@ async function answerOne(store: RedisStore, limits: AcceptLimits, session: strin
   expect(await store.accept(entry(session, `u-${session}`), limits)).toBe("queued");
   const claim = await store.claim(["slack"], 30_000);
   if (claim === null) throw new Error("nothing ready");
-  expect(await store.markStarted(claim.lease)).toBe(true);
-  expect(await store.acquireStart(1000, 100)).toBe(0);
+  expect(await store.acquireStart(1000, 100, claim.lease)).toBe(0);
   const reply = {
     kind: "answer" as const,
     text: "hi",
@@ -60,8 +59,7 @@ describe("RedisStore", () => {
       claim = await store.claim(["slack"], 30_000)
     ) {
       for (let head: unknown = claim.head; head !== null; head = await store.complete(claim.lease, 30_000)) {
-        expect(await store.markStarted(claim.lease)).toBe(true);
-        await store.acquireStart(1000, 100);
+        expect(await store.acquireStart(1000, 100, claim.lease)).toBe(0);
       }
     }
     for (let i = 0; i < 5; i++) await answerOne(store, limits, `single${i}`);
@@ -111,8 +109,8 @@ describe("RedisStore", () => {
       calls.delete("info");
       const total = [...calls.values()].reduce((a, b) => a + b, 0);
       const roundTrips = (calls.get("evalsha") ?? 0) + (calls.get("eval") ?? 0);
-      // accept, claim, markStarted, acquireStart, recordReply, complete: one script each.
-      expect(roundTrips / messages).toBe(6);
+      // accept, claim, acquireStart (fenced, marks the call started), recordReply, complete: one script each.
+      expect(roundTrips / messages).toBe(5);
       // Every command a script runs counts too; keep them from creeping up.
       expect(total / messages).toBeLessThanOrEqual(40);
     } finally {
