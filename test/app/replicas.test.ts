@@ -58,6 +58,7 @@ describe("two replicas sharing one Redis", () => {
 
       expect(cluster.postsIn(first.ts)).toEqual(["answer: hello"]);
       expect(cluster.callsIn(first.ts)).toHaveLength(1);
+      expect(await cluster.workKeys()).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
@@ -188,6 +189,7 @@ describe("two replicas sharing one Redis", () => {
       }
       expect(running.twilio.calls).toHaveLength(sent.length);
       expect(running.twilio.calls.filter((call) => call.at > stoppedAt && call.replica === 0)).toEqual([]);
+      expect(await running.workKeys()).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );

@@ -125,6 +125,13 @@ async function measureRun(
         `peak RSS ${(result.peakRssBytes / MiB).toFixed(1)} MiB`,
     );
     return result;
+  } catch (error) {
+    // Say whether the app itself died (and how), not only what the load generator saw.
+    const state = await Promise.race([app.child.exited.then((code) => `exited with ${code}`), sleep(100)]);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${name}: ${why}; the app ${state ?? "still runs"}; its stderr ends:\n${app.child.stderrTail()}`,
+    );
   } finally {
     sender.close();
     await app.child.stop();
