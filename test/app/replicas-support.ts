@@ -308,7 +308,7 @@ function testRedisClient(url: string) {
 }
 type TestRedisClient = ReturnType<typeof testRedisClient>;
 
-/** What a post is: the assistant's answer to `question`, or which notice. */
+/** True when `text` is the Twilio double's answer to `question` (not a notice, not another answer). */
 export function isAnswerTo(text: string, question: string): boolean {
   return text === `${TEXT_PREFIX}${question}`;
 }
