@@ -46,7 +46,8 @@ export class EventSender {
         res.on("end", () => resolve(res.statusCode ?? 0));
         res.on("error", reject);
       });
-      req.setTimeout(15_000, () => req.destroy(new Error("event POST timed out")));
+      // Generous: on a shared, loaded machine a burst can keep an event waiting for many seconds.
+      req.setTimeout(60_000, () => req.destroy(new Error("event POST timed out")));
       req.on("error", reject);
       req.end(raw);
     });
@@ -102,6 +103,7 @@ export async function sendMentions(options: LoadOptions): Promise<LoadRun> {
 
   const previous = counter.onPost;
   counter.onPost = (post: SlackPost) => {
+    previous?.(post);
     if (counter.postsIn(post.threadTs) !== 1) return;
     answered++;
     lastAnswerAt = post.at;

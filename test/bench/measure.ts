@@ -73,9 +73,18 @@ async function measureRun(
   simulator: RunningSimulatorProcess,
   slack: SlackCounter,
   bridgeArgs: readonly string[],
+  /** More environment (the Redis mode's REDIS_URL). */
+  extraEnv: Record<string, string> = {},
+  /** Runs after the warm-up, right before the bursts (the Redis mode resets its command counts). */
+  beforeBursts: () => Promise<void> = async () => {},
 ): Promise<RunResult> {
   slack.reset();
-  const app = await startApp(name, appEnv(simulator.env, slack), {}, name === "bridge" ? bridgeArgs : []);
+  const app = await startApp(
+    name,
+    appEnv(simulator.env, slack),
+    extraEnv,
+    name === "bridge" ? bridgeArgs : [],
+  );
   const sender = new EventSender(app.url);
   try {
     const common = { sender, counter: slack, timeoutMs: plan.timeoutMs };
@@ -89,6 +98,7 @@ async function measureRun(
       maxUnanswered: streams,
       recordLatency: true,
     });
+    await beforeBursts();
     const bursts: number[] = [];
     let peakRssBytes = 0;
     for (let i = 0; i < plan.bursts; i++) {
@@ -108,12 +118,20 @@ async function measureRun(
       throughput: (BURST / burstWallMs) * 1000,
       peakRssBytes,
     };
+    const shown = extraEnv.REDIS_URL === undefined ? name : `${name} on Redis`;
     log(
-      `${plan.label} ${name}: start ${result.startupMs.toFixed(0)} ms, p50 ${result.p50Ms.toFixed(2)} ms, ` +
+      `${plan.label} ${shown}: start ${result.startupMs.toFixed(0)} ms, p50 ${result.p50Ms.toFixed(2)} ms, ` +
         `p99 ${result.p99Ms.toFixed(2)} ms, bursts ${bursts.map((ms) => ms.toFixed(0)).join("/")} ms, ` +
         `peak RSS ${(result.peakRssBytes / MiB).toFixed(1)} MiB`,
     );
     return result;
+  } catch (error) {
+    // Say whether the app itself died (and how), not only what the load generator saw.
+    const state = await Promise.race([app.child.exited.then((code) => `exited with ${code}`), sleep(100)]);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${name}: ${why}; the app ${state ?? "still runs"}; its stderr ends:\n${app.child.stderrTail()}`,
+    );
   } finally {
     sender.close();
     await app.child.stop();
@@ -133,6 +151,50 @@ export async function compare(
       const order: AppName[] = round % 2 === 0 ? ["baseline", "bridge"] : ["bridge", "baseline"];
       for (const name of order)
         results[name].push(await measureRun(name, plan, simulator, slack, bridgeArgs));
+    }
+  } finally {
+    await simulator.stop();
+  }
+  return results;
+}
+
+export type StoreMode = "memory" | "redis";
+
+/**
+ * The bridge alone, in memory mode and in Redis mode (REDIS_URL at `redisUrl`, a fresh prefix per
+ * run), alternating like `compare`: what the shared state costs. `afterRedisRun` sees each Redis run's
+ * bursts (the command counts are read there).
+ */
+export async function compareStores(
+  plan: Plan,
+  slack: SlackCounter,
+  redisUrl: string,
+  hooks: { beforeRedisBursts: () => Promise<void>; afterRedisRun: (run: RunResult) => Promise<void> },
+  bridgeArgs: readonly string[] = [],
+): Promise<Record<StoreMode, RunResult[]>> {
+  const simulator = await startSimulatorProcess({ latencyMs: plan.simulatorLatencyMs });
+  const results: Record<StoreMode, RunResult[]> = { memory: [], redis: [] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: StoreMode[] = round % 2 === 0 ? ["memory", "redis"] : ["redis", "memory"];
+      for (const mode of order) {
+        if (mode === "memory") {
+          results.memory.push(await measureRun("bridge", plan, simulator, slack, bridgeArgs));
+          continue;
+        }
+        const env = { REDIS_URL: redisUrl, REDIS_PREFIX: `{bench-${plan.simulatorLatencyMs}-${round}}:` };
+        const run = await measureRun(
+          "bridge",
+          plan,
+          simulator,
+          slack,
+          bridgeArgs,
+          env,
+          hooks.beforeRedisBursts,
+        );
+        await hooks.afterRedisRun(run);
+        results.redis.push(run);
+      }
     }
   } finally {
     await simulator.stop();

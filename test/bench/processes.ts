@@ -19,7 +19,9 @@ export const PRODUCTION_NODE_FLAGS = procfileNodeFlags(readFileSync(join(ROOT, "
 export const BASELINE_MAIN = join(ROOT, "test/bench/baseline.mjs");
 const SIMULATOR_MAIN = join(ROOT, "test/bench/simulator-process.ts");
 /** By URL: the children run from an empty folder, where a bare `--import tsx` would not resolve. */
-const TSX = import.meta.resolve("tsx");
+export const TSX = import.meta.resolve("tsx");
+/** The entry point's source, run through tsx (the tests need no build). */
+export const BRIDGE_SOURCE_MAIN = join(ROOT, "src/main.ts");
 
 /** An empty working folder for every child, so no developer `.env` is read. */
 const EMPTY_CWD = mkdtempSync(join(tmpdir(), "bridge-bench-"));
@@ -42,6 +44,8 @@ export interface Child {
   stderrTail(): string;
   /** SIGTERM, then SIGKILL after `killAfterMs`; resolves with the exit code. */
   stop(killAfterMs?: number): Promise<number | null>;
+  /** Sends `signal` now (SIGKILL: a crash) and resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -131,6 +135,10 @@ export function spawnNode(options: SpawnOptions): Promise<Child> {
           lines,
           stderrTail,
           stop,
+          async kill(signal) {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            await exited;
+          },
         });
         return;
       }

@@ -9,9 +9,10 @@ export const RESULTS_DIR = fileURLToPath(new URL("../../bench-results/", import.
 /** One line of the bench table. */
 export interface FigureRow {
   figure: string;
-  unit: "ms" | "answers/s" | "MiB" | "MB" | "windows" | "share";
+  unit: "ms" | "answers/s" | "MiB" | "MB" | "windows" | "share" | "commands";
+  /** The bridge's figure (in the store table: Redis mode's). */
   bridge: number;
-  /** Null for figures only the bridge has. */
+  /** Null for figures only the bridge has. In the store table: memory mode's figure. */
   baseline: number | null;
   /** bridge / baseline. */
   ratio: number | null;
@@ -46,6 +47,8 @@ export function formatValue(value: number | null, unit: FigureRow["unit"]): stri
       return value.toFixed(0);
     case "share":
       return value.toFixed(3);
+    case "commands":
+      return value.toFixed(1);
   }
 }
 
@@ -59,9 +62,13 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
-export function figuresTable(rows: readonly FigureRow[]): string {
+/** The figures as a table; `columns` names the two compared (the store table: Redis, memory). */
+export function figuresTable(
+  rows: readonly FigureRow[],
+  columns: readonly [string, string] = ["bridge", "baseline"],
+): string {
   return formatTable(
-    ["figure", "bridge", "baseline", "ratio", "target", "result"],
+    ["figure", ...columns, "ratio", "target", "result"],
     rows.map((row) => [
       row.figure,
       formatValue(row.bridge, row.unit),
