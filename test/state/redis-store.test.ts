@@ -5,7 +5,7 @@ import { connectRedisStore, type RedisStore } from "../../src/state/redis-store.
 import type { AcceptLimits } from "../../src/state/store.js";
 import { memoryLogger } from "../support/core.js";
 import { startPrivateRedis, useTestRedis } from "../support/redis.js";
-import { callStarted, entry, runStoreContract } from "./contract.js";
+import { entry, runStoreContract } from "./contract.js";
 
 const redis = useTestRedis();
 const logger = memoryLogger("silent").logger;
