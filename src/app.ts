@@ -103,12 +103,11 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       if (!adapter) throw new Error(`no ${message.platform} adapter runs in this process`);
       return adapter.portFor(message.address);
     },
-    platforms: configuredPlatforms(config, options.terminal !== null),
     queue: config.queue,
     mode: config.assistant.mode,
     maxInputChars: config.assistant.maxInputChars,
     maxAnswerChars: config.assistant.maxAnswerChars,
-    leaseMs: config.redis?.leaseMs ?? 30_000,
+    ...(config.redis ? { leaseMs: config.redis.leaseMs } : {}),
     logger,
     metrics,
     feedback: config.feedback === "buttons",
@@ -133,7 +132,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     simulator !== null,
   );
   for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
-  bridge.start();
+  bridge.start(adapters.map((adapter) => adapter.platform));
   const stopping = new AbortController();
   /** When each adapter that failed to start tries again, for /readyz. */
   const retryAt = new Map<Adapter, number>();
@@ -187,15 +186,6 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       return stopped;
     },
   };
-}
-
-/** The platforms whose adapters this process runs, in the order createAdapters makes them. */
-function configuredPlatforms(config: Config, terminal: boolean): Platform[] {
-  const platforms: Platform[] = [];
-  if (config.slack) platforms.push("slack");
-  if (config.discord) platforms.push("discord");
-  if (platforms.length === 0 && terminal) platforms.push("console");
-  return platforms;
 }
 
 /** Loads only the configured platforms' code, so an unused SDK costs no start-up time. */

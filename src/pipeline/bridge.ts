@@ -26,8 +26,6 @@ export interface BridgeOptions {
   store: BridgeStore;
   /** The reply port of a message, rebuilt from its address: any replica may answer any message. */
   portFor: (message: ChatMessage) => ThreadPort;
-  /** Platforms this process runs adapters for: it only takes their sessions from the store. */
-  platforms: readonly Platform[];
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
@@ -112,9 +110,9 @@ export class Bridge {
     options.metrics.readQueueDepthFrom(() => this.#store.depth());
   }
 
-  /** Starts taking sessions from the store. */
-  start(): void {
-    this.#dispatcher ??= this.#dispatch();
+  /** Starts taking sessions of `platforms` (those whose adapters run in this process) from the store. */
+  start(platforms: readonly Platform[]): void {
+    this.#dispatcher ??= this.#dispatch(platforms);
   }
 
   /**
@@ -241,8 +239,8 @@ export class Bridge {
   }
 
   /** Claims sessions while this process has free slots, and recovers dead workers' sessions. */
-  async #dispatch(): Promise<void> {
-    const { platforms, queue, metrics, logger } = this.#options;
+  async #dispatch(platforms: readonly Platform[]): Promise<void> {
+    const { queue, metrics, logger } = this.#options;
     const signal = this.#claiming.signal;
     // Only a shared store has workers in other processes that can die holding a session.
     const sweepEveryMs = this.#store.shared ? this.#leaseMs / 3 : Number.POSITIVE_INFINITY;

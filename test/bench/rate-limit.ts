@@ -75,7 +75,6 @@ async function measureAgainst(
     client,
     store: new MemoryStore(),
     portFor: () => port,
-    platforms: ["slack"],
     queue: {
       rateLimit: limit,
       rateIntervalMs: intervalMs,
@@ -90,7 +89,7 @@ async function measureAgainst(
     metrics: new Metrics(),
   });
 
-  bridge.start();
+  bridge.start(["slack"]);
   for (let i = 0; i < calls; i++) {
     void bridge.submit({
       platform: "slack",

@@ -86,7 +86,6 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
       if (!adapter) throw new Error(`no ${message.platform} adapter attached to the test core`);
       return adapter.portFor(message.address);
     },
-    platforms: ["slack", "discord", "console"],
     mode: "chat",
     maxInputChars: options.maxInputChars ?? 4000,
     queue: {
@@ -102,7 +101,7 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     metrics,
     feedback: options.feedback ?? false,
   });
-  bridge.start();
+  bridge.start(["slack", "discord", "console"]);
   return {
     bridge,
     store,

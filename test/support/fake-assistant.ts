@@ -59,7 +59,6 @@ export function fakeBridge(
   const bridge = new Bridge({
     client: assistant,
     portFor: router.portFor,
-    platforms: ["slack", "discord", "console"],
     queue: { ...QUEUE, ...queue },
     mode: "chat",
     maxInputChars,
@@ -69,7 +68,7 @@ export function fakeBridge(
     ...options,
     store,
   });
-  bridge.start();
+  bridge.start(["slack", "discord", "console"]);
   /** Submits `message` with its replies going to `port`. */
   const submit = (message: ChatMessage, port: ThreadPort) => bridge.submit(router.route(message, port));
   return { bridge, store, router, submit, assistant, metrics, logger, logLines: lines };
