@@ -7,6 +7,7 @@ import {
   SocketModeReceiver,
   webApi,
 } from "@slack/bolt";
+import { Agent } from "undici";
 import type { SlackConfig } from "../../src/config.js";
 import type { Metrics } from "../../src/metrics.js";
 import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
@@ -164,7 +165,9 @@ export function createSlackAdapter(
     new webApi.WebClient(config.botToken, clientOptions({ retryConfig: { retries: 0 }, timeout: 1_500 })),
     logger,
   );
-  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken });
+  // The posts' own connection pool, closed with the adapter.
+  const pool = new Agent();
+  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken, dispatcher: pool });
   const health = new CredentialHealth({
     probe: async () => {
       await call("auth.test", {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
@@ -285,6 +288,7 @@ export function createSlackAdapter(
       indicator.close();
       health.close();
       await closeSocket();
+      await pool.close();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { Agent } from "undici";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { SlackPoster } from "../../../adapters/slack/poster.js";
 import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/web-call.js";
 import { Metrics } from "../../../src/metrics.js";
@@ -13,13 +14,17 @@ afterEach(async () => {
   api = undefined;
 });
 
+/** One pool for the file's callers (as the adapter has one). */
+const pool = new Agent();
+afterAll(() => pool.close());
+
 function poster(apiUrl: string, reported: string[] = []) {
   const metrics = new Metrics();
   const { logger } = memoryLogger("silent");
   return {
     metrics,
     poster: new SlackPoster({
-      call: createSlackCaller({ apiUrl, token: TOKEN }),
+      call: createSlackCaller({ apiUrl, token: TOKEN, dispatcher: pool }),
       logger,
       metrics,
       onCredentialError: (code) => reported.push(code),
@@ -84,7 +89,7 @@ describe("SlackPoster", () => {
   test("tells its own timeout apart from a caller's cancellation", async () => {
     api = await startSlackApi({ botToken: TOKEN });
     api.hold("chat.postMessage");
-    const call = createSlackCaller({ apiUrl: api.url, token: TOKEN });
+    const call = createSlackCaller({ apiUrl: api.url, token: TOKEN, dispatcher: pool });
     const timeout = new AbortController();
     setTimeout(() => timeout.abort(new SlackTimeout()), 50);
     const error = await call("chat.postMessage", { channel: "C1", text: "x" }, timeout.signal).catch(
