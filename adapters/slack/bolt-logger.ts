@@ -5,6 +5,11 @@ import type { Logger } from "../../src/logger.js";
 /** Slack token shapes, scrubbed even when the value is not one we were given (an OAuth token in an error). */
 const SLACK_TOKEN = /\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+/g;
 const REDACTED = "[redacted]";
+/**
+ * The Web API client's line for every failed request: whoever made the call reports the failure in
+ * one line of its own (naming the call and SLACK_API_URL's host), so this one is only for debugging.
+ */
+const REQUEST_FAILED = /^http request failed\b/;
 
 /**
  * Bolt's, the Web API client's and the Socket Mode client's logger, written to our pino logger. Their
@@ -19,17 +24,19 @@ export function boltLogger(logger: Logger, secrets: readonly string[]): BoltLogg
   const write =
     (level: "debug" | "info" | "warn" | "error") =>
     (...args: unknown[]): void => {
-      if (!logger.isLevelEnabled(level)) return;
       const error = args.find((arg): arg is Error => arg instanceof Error);
       const rest = args.filter((arg) => arg !== error);
-      const msg = scrub(rest.length > 0 ? format(...rest) : (error?.message ?? ""));
+      const text = rest.length > 0 ? format(...rest) : (error?.message ?? "");
+      const at = REQUEST_FAILED.test(text) ? "debug" : level;
+      if (!logger.isLevelEnabled(at)) return;
+      const msg = scrub(text);
       const err = error && {
         type: error.name,
         message: scrub(error.message),
         stack: scrub(error.stack ?? ""),
       };
-      if (err) logger[level]({ err }, msg);
-      else logger[level](msg);
+      if (err) logger[at]({ err }, msg);
+      else logger[at](msg);
     };
   return {
     debug: write("debug"),

@@ -28,3 +28,13 @@ test("reports our level to the SDKs and ignores theirs", () => {
   expect(bolt.getLevel()).toBe(LogLevel.INFO);
   expect(lines).toEqual([]);
 });
+
+test("keeps the Web API client's per-request failure line at debug: the caller reports it in one line", () => {
+  const { logger, lines } = memoryLogger("info");
+  const bolt = boltLogger(logger, []);
+  bolt.warn("http request failed fetch failed");
+  bolt.warn("something else went wrong");
+  expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+    "something else went wrong",
+  ]);
+});
