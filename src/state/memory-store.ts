@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TtlMap } from "../collections/ttl-map.js";
 import { TtlSet } from "../collections/ttl-set.js";
-import { StartWindow } from "../pipeline/start-window.js";
+import { StartWindow } from "./start-window.js";
 import type { Platform, Reply } from "../types.js";
 import type {
   AcceptLimits,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StartWindow } from "../../src/pipeline/start-window.js";
+import { StartWindow } from "../../src/state/start-window.js";
 
 describe("StartWindow", () => {
   it("lets `limit` starts go at once, then holds the next until the oldest is an interval old", () => {

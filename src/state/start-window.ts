@@ -1,8 +1,7 @@
 /**
- * The last `limit` call starts, recorded after each call went out. p-queue decides when a call may
- * start, but the call can leave later than that decision (a GC pause in between), so its window can
- * hold one start too many. Checking against when calls really left makes the limit exact: no window of
- * `intervalMs` ever holds more than `limit` starts, whatever pauses happen.
+ * The last `limit` call starts: the memory store's sliding window. A start is recorded when it is
+ * granted, and the pipeline sends the call right after the grant (nothing awaited in between), so
+ * no window of `intervalMs` holds more than `limit` calls that left.
  */
 export class StartWindow {
   readonly #starts: number[] = [];
