@@ -207,10 +207,11 @@ export class Bridge {
    * limit, behind the questions; `task` gets the signal that shutdown aborts.
    */
   behindQuestions<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.#schedule(async () => {
-      await this.#waitForStart();
-      return task(this.#shutdown.signal);
-    }, -1);
+    // (`await` flattens the started task's promise into the one the caller gets.)
+    return this.#schedule(
+      async () => await this.#startWhenGranted(undefined, () => task(this.#shutdown.signal)),
+      -1,
+    );
   }
 
   #duplicate(message: ChatMessage): SubmitResult {
@@ -397,14 +398,14 @@ export class Bridge {
       try {
         // Retries go first: they were already at the front of the line.
         const outcome = await this.#schedule(
-          async () => {
-            // Fenced, and marks the message started in the same step; the call leaves right after.
-            await this.#waitForStart(lease);
-            marked = true;
-            started = performance.now();
-            metrics.inFlight.set(this.#queue.pending);
-            return client.send(request, this.#shutdown.signal);
-          },
+          // Fenced, and marks the message started; the call leaves in the same step as its start.
+          () =>
+            this.#startWhenGranted(lease, () => {
+              marked = true;
+              started = performance.now();
+              metrics.inFlight.set(this.#queue.pending);
+              return client.send(request, this.#shutdown.signal);
+            }),
           attempt > 0 ? 1 : 0,
         );
         this.#observe(started ?? performance.now(), outcome.kind);
@@ -445,17 +446,21 @@ export class Bridge {
   }
 
   /**
-   * Waits until the shared sliding window has room for one more start, and takes it; with `lease`,
-   * only while this worker still holds the session (the call goes out only then).
+   * Waits until the shared sliding window has room for one more start, and runs `start` the moment
+   * it is granted (so the call leaves when its start is recorded); with `lease`, only while this
+   * worker still holds the session.
    */
-  async #waitForStart(lease?: Lease): Promise<void> {
+  async #startWhenGranted<T>(lease: Lease | undefined, start: () => T): Promise<T> {
     const { rateLimit, rateIntervalMs } = this.#options.queue;
     for (;;) {
+      const granted: { value?: T } = {};
       const wait = await this.#fenced("start", () =>
-        this.#store.acquireStart(rateLimit, rateIntervalMs, lease),
+        this.#store.acquireStart(rateLimit, rateIntervalMs, lease, () => {
+          granted.value = start();
+        }),
       );
       if (wait === "lost") throw new LeaseLostError("lease lost before the call");
-      if (wait <= 0) return;
+      if ("value" in granted) return granted.value as T;
       await sleep(wait, this.#shutdown.signal);
       this.#shutdown.signal.throwIfAborted();
     }

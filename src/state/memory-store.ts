@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { TtlMap } from "../collections/ttl-map.js";
 import { TtlSet } from "../collections/ttl-set.js";
-import { StartWindow } from "./start-window.js";
 import type { Platform, Reply } from "../types.js";
+import { StartWindow } from "./start-window.js";
 import type {
   AcceptLimits,
   AcceptResult,
@@ -188,7 +188,12 @@ export class MemoryStore implements BridgeStore {
     return recovered;
   }
 
-  async acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost"> {
+  async acquireStart(
+    limit: number,
+    windowMs: number,
+    lease?: Lease,
+    onGranted?: () => void,
+  ): Promise<number | "lost"> {
     const session = lease ? this.#held(lease) : undefined;
     if (lease && session === undefined) return "lost";
     // The pair is fixed per process; a new pair (only in tests) starts a fresh window.
@@ -198,8 +203,11 @@ export class MemoryStore implements BridgeStore {
     const now = performance.now();
     const wait = Math.max(this.#window.starts.waitMs(now), this.#pausedUntil - now);
     if (wait > 0) return Math.max(1, Math.ceil(wait));
-    this.#window.starts.record(now);
     if (session) session.phase = "started";
+    // Started in the same synchronous step as the check, and recorded once it has left: no window of
+    // the calls' real departures ever holds more than `limit`, whatever pauses happen.
+    onGranted?.();
+    this.#window.starts.record(performance.now());
     return 0;
   }
 

@@ -209,7 +209,12 @@ export class RedisStore implements BridgeStore {
     );
   }
 
-  async acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost"> {
+  async acquireStart(
+    limit: number,
+    windowMs: number,
+    lease?: Lease,
+    onGranted?: () => void,
+  ): Promise<number | "lost"> {
     const member = `${this.#startPrefix}:${(this.#startCount++).toString(36)}`;
     const k = this.#keys;
     const fence = lease
@@ -222,7 +227,9 @@ export class RedisStore implements BridgeStore {
         [limit, whole(windowMs), member, ...fence.args],
       ),
     );
-    return wait < 0 ? "lost" : wait;
+    if (wait < 0) return "lost";
+    if (wait === 0) onGranted?.();
+    return wait;
   }
 
   async pauseStarts(ms: number): Promise<void> {

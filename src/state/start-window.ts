@@ -1,7 +1,7 @@
 /**
- * The last `limit` call starts: the memory store's sliding window. A start is recorded when it is
- * granted, and the pipeline sends the call right after the grant (nothing awaited in between), so
- * no window of `intervalMs` holds more than `limit` calls that left.
+ * The last `limit` call starts: the memory store's sliding window. The store checks it, starts the
+ * call and records when it left, in one synchronous step, so no window of `intervalMs` ever holds
+ * more than `limit` calls that left, whatever pauses happen.
  */
 export class StartWindow {
   readonly #starts: number[] = [];

@@ -66,9 +66,16 @@ export interface BridgeStore {
    * otherwise returns how many milliseconds to wait before asking again. With `lease`, the start is
    * the call of the session's first message, in the same atomic step: fenced ("lost" when the lease
    * is no longer ours), and a granted start marks that message `started` (after a crash it is never
-   * sent again). One step, so the call can leave the moment its start is recorded.
+   * sent again). `onGranted` starts the call: it runs exactly once, when a start is granted and before
+   * this resolves, synchronously inside the grant where the store can (memory) and as soon as the
+   * grant is read otherwise (Redis), so no call leaves later than its recorded start by more than that.
    */
-  acquireStart(limit: number, windowMs: number, lease?: Lease): Promise<number | "lost">;
+  acquireStart(
+    limit: number,
+    windowMs: number,
+    lease?: Lease,
+    onGranted?: () => void,
+  ): Promise<number | "lost">;
   /** Pauses every worker's starts for `ms` from now (a 429's Retry-After); a shorter pause never shortens one in force. */
   pauseStarts(ms: number): Promise<void>;
 

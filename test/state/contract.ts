@@ -419,6 +419,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         expect((await mustClaim(store)).head.phase).toBe("started");
       });
 
+      it("starts the call through onGranted exactly when a start is granted, before it resolves", async () => {
+        const store = await fresh();
+        await store.accept(entry("s"), LIMITS);
+        const claim = await mustClaim(store);
+        const calls: string[] = [];
+        const forged = { sessionId: claim.lease.sessionId, token: "not-the-token" };
+        expect(await store.acquireStart(1, 60_000, forged, () => calls.push("lost"))).toBe("lost");
+        const granted = store.acquireStart(1, 60_000, claim.lease, () => calls.push("granted"));
+        expect(await granted).toBe(0);
+        expect(calls).toEqual(["granted"]);
+        expect(await store.acquireStart(1, 60_000, undefined, () => calls.push("waited"))).toBeGreaterThan(0);
+        expect(calls).toEqual(["granted"]);
+      });
+
       it("names a wait after which a start is granted", async () => {
         const store = await fresh();
         expect(await store.acquireStart(1, 200)).toBe(0);
