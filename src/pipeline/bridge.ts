@@ -88,6 +88,13 @@ export class Bridge {
   readonly #shutdown = new AbortController();
   /** Rejects the callers of queued (not yet started) calls on shutdown. */
   readonly #cancellers = new Set<(reason: unknown) => void>();
+  /** The same for calls still waiting for a slot of the local queue, which have not started yet. */
+  readonly #waiting = new Set<(reason: unknown) => void>();
+  /**
+   * Aborted when no call may start any more: at stop with a shared store (a call not yet started is
+   * left to the next process), else when the grace time is over.
+   */
+  readonly #noMoreStarts = new AbortController();
   /** Leases of the sessions this process is answering. */
   readonly #held = new Set<Lease>();
   #accepting = true;
@@ -184,13 +191,20 @@ export class Bridge {
     this.#accepting = false;
     if (!this.#stopping) {
       this.#stopping = true;
-      if (this.#store.shared) this.#claiming.abort();
+      if (this.#store.shared) {
+        this.#claiming.abort();
+        // Only calls already on their way finish here; the rest are the next process's.
+        const reason = new ShutdownError("leaving the rest to the other replicas");
+        this.#noMoreStarts.abort(reason);
+        for (const cancel of this.#waiting) cancel(reason);
+      }
       const graceOver = new AbortController();
       await Promise.race([this.#whenIdle(), sleep(graceMs, graceOver.signal)]);
       graceOver.abort();
       if (!(await this.#idle())) {
         const reason = new ShutdownError("shutting down");
         this.#shutdown.abort(reason);
+        this.#noMoreStarts.abort(reason);
         for (const cancel of this.#cancellers) cancel(reason);
         this.#queue.clear();
         await this.#whenIdle();
@@ -415,10 +429,10 @@ export class Bridge {
       } catch (error) {
         if (error instanceof LeaseLostError) throw error;
         if (started !== null) this.#observe(started, callOutcome(error));
-        if (this.#shutdown.signal.aborted) {
-          if (this.#store.shared && !marked) throw new LeftForOthersError("stopped before the call");
-          return this.#restarting(entry);
+        if (this.#noMoreStarts.signal.aborted && this.#store.shared && !marked) {
+          throw new LeftForOthersError("stopped before the call");
         }
+        if (this.#shutdown.signal.aborted) return this.#restarting(entry);
         const delay = attempt < queue.maxRetries ? retryDelayMs(error, attempt, this.#options.random) : null;
         if (delay === null) {
           log.error({ err: error, attempt }, "assistant call failed");
@@ -453,6 +467,8 @@ export class Bridge {
   async #startWhenGranted<T>(lease: Lease | undefined, start: () => T): Promise<T> {
     const { rateLimit, rateIntervalMs } = this.#options.queue;
     for (;;) {
+      // Also for a task the queue runs after it was cancelled: its call must never go out.
+      this.#noMoreStarts.signal.throwIfAborted();
       const granted: { value?: T } = {};
       const wait = await this.#fenced("start", () =>
         this.#store.acquireStart(rateLimit, rateIntervalMs, lease, () => {
@@ -461,8 +477,8 @@ export class Bridge {
       );
       if (wait === "lost") throw new LeaseLostError("lease lost before the call");
       if ("value" in granted) return granted.value as T;
-      await sleep(wait, this.#shutdown.signal);
-      this.#shutdown.signal.throwIfAborted();
+      await sleep(wait, this.#noMoreStarts.signal);
+      this.#noMoreStarts.signal.throwIfAborted();
     }
   }
 
@@ -527,10 +543,18 @@ export class Bridge {
   #schedule<T>(task: () => Promise<T>, priority: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#cancellers.add(reject);
+      this.#waiting.add(reject);
+      const started = () => {
+        this.#waiting.delete(reject);
+        return task();
+      };
       this.#queue
-        .add(task, { priority })
+        .add(started, { priority })
         .then(resolve, reject)
-        .finally(() => this.#cancellers.delete(reject));
+        .finally(() => {
+          this.#cancellers.delete(reject);
+          this.#waiting.delete(reject);
+        });
     });
   }
 
