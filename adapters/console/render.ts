@@ -23,10 +23,17 @@ export interface RenderOptions {
 /** The lines that show one reply in the terminal. */
 export function render(reply: Reply, options: RenderOptions = { columns: null }): string {
   const label = reply.kind === "answer" || reply.kind === "flagged" ? ANSWER_LABEL : NOTICE_LABEL;
+  const width = options.columns === null ? null : options.columns - label.length - 1;
   const body =
-    options.columns === null || label === NOTICE_LABEL
+    width === null
       ? reply.text
-      : markdownForTerminal(reply.text, options.columns - label.length - 1);
+      : label === NOTICE_LABEL
+        ? // Notices are plain text: wrapped at word boundaries like the answers, not rendered.
+          reply.text
+            .split("\n")
+            .flatMap((line) => wrapLine(line, width, 0))
+            .join("\n")
+        : markdownForTerminal(reply.text, width);
   const lines = body.split("\n");
   const indented = [
     `${label}${lines[0] ?? ""}`,

@@ -52,3 +52,16 @@ describe("terminal rendering", () => {
     expect(wrapLine("\u001b[1maaaa\u001b[22m bbbb", 9, 0)).toEqual(["\u001b[1maaaa\u001b[22m bbbb"]);
   });
 });
+
+describe("terminal notices", () => {
+  it("wraps a long notice at word boundaries, under its label, keeping the reference whole", () => {
+    const text =
+      "Sorry, the assistant could not answer this time. Please try again in a moment. (ref 738c7827)";
+    const lines = render(reply("busy", text), { columns: 60 }).split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+    expect(lines[0]?.startsWith("notice> ")).toBe(true);
+    expect(lines.at(-1)).toContain("(ref 738c7827)");
+    expect(lines.map((l) => l.trim()).join(" ")).toBe(`notice> ${text}`);
+  });
+});
