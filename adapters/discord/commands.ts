@@ -77,7 +77,7 @@ export function registerCommands(client: Client, options: RegisterOptions): void
 }
 
 /** Registers `COMMANDS` globally (`guildId` null) or in one guild; true when it had to. */
-export async function syncCommands(
+async function syncCommands(
   rest: REST,
   applicationId: string,
   guildId: string | null,

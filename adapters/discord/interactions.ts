@@ -213,7 +213,7 @@ export class CommandIntake {
 }
 
 /** Reads a discord.js chat-input interaction into a view. */
-export function commandViewOf(interaction: ChatInputCommandInteraction): CommandView {
+function commandViewOf(interaction: ChatInputCommandInteraction): CommandView {
   const channel = interaction.channel;
   let kind: CommandView["channel"] = "other";
   // Discord sends the DM channel with the interaction; without it, no guild means the bot's DM.

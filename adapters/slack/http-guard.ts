@@ -14,7 +14,7 @@ import type { RouteHandler } from "../../src/types.js";
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Bodies read at once before their signature is checked (the rest get 503 and Slack retries). */
-export const MAX_CONCURRENT_READS = 64;
+const MAX_CONCURRENT_READS = 64;
 /** Slack refuses replays older than 5 minutes; the same bound holds for stamps in the future. */
 const MAX_SKEW_S = 5 * 60;
 /** One log line per this long at most for rejected requests; the counter has them all. */

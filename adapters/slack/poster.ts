@@ -53,7 +53,7 @@ export interface SlackPosterOptions {
 }
 
 /** The metadata type that marks the bridge's posts, so a timed-out one can be recognised. */
-export const MARKER_TYPE = "bridge_reply";
+const MARKER_TYPE = "bridge_reply";
 /** How far before an attempt the look-up starts, for clock skew between this host and Slack. */
 const CHECK_SKEW_S = 10;
 
