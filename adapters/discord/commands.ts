@@ -77,11 +77,7 @@ export function registerCommands(client: Client, options: RegisterOptions): void
 }
 
 /** Registers `COMMANDS` globally (`guildId` null) or in one guild; true when it had to. */
-async function syncCommands(
-  rest: REST,
-  applicationId: string,
-  guildId: string | null,
-): Promise<boolean> {
+async function syncCommands(rest: REST, applicationId: string, guildId: string | null): Promise<boolean> {
   const route =
     guildId === null
       ? Routes.applicationCommands(applicationId)
