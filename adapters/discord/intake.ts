@@ -26,15 +26,20 @@ export function discordMessage(
   return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}` };
 }
 
-export interface IntakeOptions {
-  client: Client;
+/** What the message intake and the slash-command intake both need. */
+export interface DiscordIntakeDeps {
   rest: REST;
   sink: MessageSink;
   logger: Logger;
   access: Access;
+  /** The same for typed messages and commands: `/new` and a typed `/new` reset the same thing. */
   conversations: DmConversations;
   /** False once the adapter stopped taking messages (or before it is ready). */
   taking: () => boolean;
+}
+
+export interface IntakeOptions extends DiscordIntakeDeps {
+  client: Client;
 }
 
 /**

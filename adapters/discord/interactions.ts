@@ -1,11 +1,16 @@
-import { ChannelType, type ChatInputCommandInteraction, type Interaction, type REST } from "discord.js";
-import type { Logger } from "../../src/logger.js";
+import { ChannelType, type ChatInputCommandInteraction, type Interaction } from "discord.js";
 import { notices } from "../../src/notices.js";
-import type { ChatMessage, MessageSink } from "../../src/types.js";
-import { type Access, REFUSAL } from "./access.js";
+import type { ChatMessage } from "../../src/types.js";
+import { REFUSAL } from "./access.js";
 import { ASK, NEW, QUESTION } from "./commands.js";
 import { threadNameFor } from "./events.js";
-import { discordMessage, NEW_CONVERSATION, NEW_IN_THREAD, UNAVAILABLE } from "./intake.js";
+import {
+  type DiscordIntakeDeps,
+  discordMessage,
+  NEW_CONVERSATION,
+  NEW_IN_THREAD,
+  UNAVAILABLE,
+} from "./intake.js";
 import {
   deferReply,
   deleteOriginal,
@@ -15,7 +20,6 @@ import {
   replyEphemeral,
 } from "./interaction-api.js";
 import type { InteractionAddress } from "./interaction-port.js";
-import type { DmConversations } from "./sessions.js";
 
 export const NEW_IN_CHANNEL =
   "Every question here starts a thread of its own, a new conversation each time: just ask with /ask.";
@@ -55,16 +59,7 @@ export function classifyCommand(view: CommandView): Command {
   return { kind: "ask", text: view.question };
 }
 
-export interface CommandIntakeOptions {
-  rest: REST;
-  sink: MessageSink;
-  logger: Logger;
-  access: Access;
-  /** The same conversations as the text messages': `/new` and a typed `/new` reset the same thing. */
-  conversations: DmConversations;
-  /** False once the adapter stopped taking messages (or before it is ready). */
-  taking: () => boolean;
-}
+export type CommandIntakeOptions = DiscordIntakeDeps;
 
 /**
  * Slash commands from the `interactionCreate` event. Only chat-input commands are handled here: other
