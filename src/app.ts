@@ -1,4 +1,5 @@
 import { createConsoleAdapter } from "../adapters/console/index.js";
+import type { Adapter, AdapterContext, RouteHandler } from "./adapter.js";
 import { createTwilioAssistantClient } from "./assistant/client.js";
 import type { Config } from "./config.js";
 import { type RunningHttpServer, startHttpServer } from "./http/server.js";
@@ -10,7 +11,7 @@ import { backoffMs } from "./pipeline/retry-policy.js";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
 import { openStore } from "./state/open-store.js";
 import type { BridgeStore } from "./state/store.js";
-import type { Adapter, AdapterContext, Platform, RouteHandler } from "./types.js";
+import type { Platform } from "./types.js";
 
 /** A terminal to chat in. */
 export interface Terminal {

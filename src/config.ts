@@ -3,11 +3,11 @@ import { parse as parseDotenv } from "dotenv";
 import { DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS } from "./answer-cap.js";
 import type { AssistantMode } from "./assistant/types.js";
 import { unknownVariableWarnings } from "./config-warnings.js";
+import type { LogLevel } from "./logger.js";
 import { redactUrl } from "./redact-url.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface AssistantConfig {
   /** `twilio`, or `simulator` when no Twilio credentials are set (the embedded offline simulator). */

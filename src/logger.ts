@@ -1,9 +1,10 @@
 import { openSync } from "node:fs";
 import { destination as fileDestination, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
-import type { LogLevel } from "./config.js";
 
 export type { Logger } from "pino";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface LoggerOptions {
   level: LogLevel;

@@ -1,7 +1,4 @@
-import type { IncomingMessage as HttpRequest, ServerResponse } from "node:http";
-import type { Logger } from "./logger.js";
-import type { FeedbackRecorder } from "./pipeline/feedback.js";
-import type { BridgeStore } from "./state/store.js";
+/** The data the core and the adapters exchange: plain types, importing nothing of the project. */
 
 export type Platform = "slack" | "discord" | "console";
 
@@ -57,61 +54,9 @@ export interface FeedbackRef {
   answerId: string;
 }
 
-/** Where the replies to one message go: the adapter's handle on that message's thread. */
-export interface ThreadPort {
-  /** Posts a reply in the thread. A rejection is logged and counted; the core does not retry it. */
-  post(reply: Reply): Promise<void>;
-  /**
-   * False when no reply can reach the thread now (the platform refuses the bot's credentials): the
-   * core then spends no assistant call on the message.
-   */
-  canReply(): boolean;
-  /** Shows a "working" indicator; the returned function removes it and is always called. */
-  startWorking(): () => Promise<void>;
-}
-
 /**
  * `queued` and `rejected` messages get exactly one reply; `duplicate` ones none; `stopped` (shutting
  * down) and `unavailable` (the store did not answer) were not taken: the platform should deliver
  * them again, or the adapter tells the person.
  */
 export type SubmitResult = "queued" | "duplicate" | "rejected" | "stopped" | "unavailable";
-
-/** What adapters hand messages to (the core's Bridge). */
-export interface MessageSink {
-  /** Stores a message durably (resolves once it is stored); its reply goes through the adapter's `portFor`. */
-  submit(message: ChatMessage): Promise<SubmitResult>;
-}
-
-/** An adapter's HTTP endpoint on the shared server (e.g. Slack's Events API). */
-export type RouteHandler = (request: HttpRequest, response: ServerResponse) => void;
-
-/** The shape every platform adapter has. */
-export interface Adapter {
-  readonly platform: Platform;
-  /** Paths this adapter serves on the shared HTTP server; empty when it serves none. */
-  readonly routes: ReadonlyMap<string, RouteHandler>;
-  /** The port for a reply to `address`, built from the address alone (any replica may post any reply). */
-  portFor(address: ReplyAddress): ThreadPort;
-  /** Connects; resolves once messages can flow. */
-  start(): Promise<void>;
-  /** Null when connected and taking messages, else why not (for /readyz). */
-  notReadyReason(): string | null;
-  /** Stops taking new messages; replies to accepted ones can still be posted. */
-  stopIntake(): Promise<void>;
-  /** Closes every connection; called after the core drained. */
-  close(): Promise<void>;
-}
-
-/** What an adapter factory receives besides its own platform config. */
-export interface AdapterContext {
-  sink: MessageSink;
-  logger: Logger;
-  /** Records 👍/👎 clicks; null when FEEDBACK=off. */
-  feedback: FeedbackRecorder | null;
-  /** Memory shared by every replica (and kept across restarts when the store is Redis). */
-  memory: SharedMemory;
-}
-
-/** The part of the store adapters use: remembered values with a time to live. */
-export type SharedMemory = Pick<BridgeStore, "remember" | "recall">;

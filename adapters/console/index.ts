@@ -1,13 +1,7 @@
 import { createInterface } from "node:readline";
+import type { Adapter, AdapterContext, ThreadPort } from "../../src/adapter.js";
 import { feedbackReplies } from "../../src/pipeline/feedback.js";
-import type {
-  Adapter,
-  AdapterContext,
-  FeedbackRef,
-  Reply,
-  SubmitResult,
-  ThreadPort,
-} from "../../src/types.js";
+import type { FeedbackRef, Reply, SubmitResult } from "../../src/types.js";
 import { render } from "./render.js";
 import { Screen } from "./screen.js";
 import { wrapLine } from "./wrap.js";

@@ -8,17 +8,13 @@ import {
   type ModalSubmitInteraction,
   TextInputStyle,
 } from "discord.js";
+import type { FeedbackPort, VoteResult } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import {
-  type FeedbackRecorder,
-  feedbackReplies,
-  MAX_COMMENT_CHARS,
-  type VoteResult,
-} from "../../src/pipeline/feedback.js";
+import { feedbackReplies, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
 import { FEEDBACK_PREFIX, feedbackRow } from "./replies.js";
 
 export interface DiscordFeedbackOptions {
-  recorder: FeedbackRecorder;
+  recorder: FeedbackPort;
   logger: Logger;
 }
 
@@ -101,7 +97,7 @@ async function record(
   text: string,
 ): Promise<VoteResult | "expired"> {
   const { recorder, logger } = options;
-  let ref: Awaited<ReturnType<FeedbackRecorder["unpack"]>>;
+  let ref: Awaited<ReturnType<FeedbackPort["unpack"]>>;
   try {
     ref = await recorder.unpack(token);
   } catch (error) {

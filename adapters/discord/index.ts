@@ -1,6 +1,6 @@
 import { once } from "node:events";
+import type { Adapter, AdapterContext } from "../../src/adapter.js";
 import type { DiscordConfig } from "../../src/config.js";
-import type { Adapter, AdapterContext } from "../../src/types.js";
 import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";

@@ -1,7 +1,8 @@
 import type { Client, Message, REST } from "discord.js";
+import type { MessageSink } from "../../src/adapter.js";
 import { BoundedMap } from "../../src/collections/bounded-map.js";
 import type { Logger } from "../../src/logger.js";
-import type { ChatMessage, MessageSink } from "../../src/types.js";
+import type { ChatMessage } from "../../src/types.js";
 import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";

@@ -1,4 +1,5 @@
-import type { Reply, ReplyAddress, ReplyKind, ThreadPort } from "../../src/types.js";
+import type { ThreadPort } from "../../src/adapter.js";
+import type { Reply, ReplyAddress, ReplyKind } from "../../src/types.js";
 import { postMessage, startThread } from "./api.js";
 import {
   deleteOriginal,

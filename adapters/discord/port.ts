@@ -1,8 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { REST } from "discord.js";
+import type { FeedbackPort, ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import type { FeedbackRecorder } from "../../src/pipeline/feedback.js";
-import type { Reply, ReplyAddress, ThreadPort } from "../../src/types.js";
+import type { Reply, ReplyAddress } from "../../src/types.js";
 import { postMessage, sendTyping } from "./api.js";
 import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./replies.js";
 
@@ -42,7 +42,7 @@ export interface PortOptions {
   /** Typing loops still running; the adapter stops them all on close. */
   typingLoops: Set<NodeJS.Timeout>;
   /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
-  feedback: FeedbackRecorder | null;
+  feedback: FeedbackPort | null;
 }
 
 /** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */

@@ -1,5 +1,5 @@
 import type { APIMessage } from "discord.js";
-import type { SharedMemory } from "../../src/types.js";
+import type { SharedMemory } from "../../src/adapter.js";
 import { NEW_COMMAND } from "./events.js";
 
 /**

@@ -7,17 +7,13 @@ import type {
   ViewSubmitAction,
   webApi,
 } from "@slack/bolt";
+import type { FeedbackPort, Vote } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import {
-  type FeedbackRecorder,
-  feedbackReplies,
-  MAX_COMMENT_CHARS,
-  type Vote,
-} from "../../src/pipeline/feedback.js";
+import { feedbackReplies, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
 import { FEEDBACK_ACTION_ID } from "./render.js";
 
 export interface SlackFeedbackOptions {
-  recorder: FeedbackRecorder;
+  recorder: FeedbackPort;
   logger: Logger;
 }
 
@@ -92,7 +88,7 @@ async function onClick(
     logger.warn("slack feedback click with a value the bridge did not make; ignored");
     return;
   }
-  let ref: Awaited<ReturnType<FeedbackRecorder["unpack"]>>;
+  let ref: Awaited<ReturnType<FeedbackPort["unpack"]>>;
   try {
     ref = await recorder.unpack(value.slice(colon + 1));
   } catch (error) {

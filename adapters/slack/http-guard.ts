@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQuery } from "node:querystring";
+import type { RouteHandler } from "../../src/adapter.js";
 import { BodyReadError, readBodyLimited } from "../../src/http/read-body.js";
 import type { Logger } from "../../src/logger.js";
 import type { Metrics } from "../../src/metrics.js";
-import type { RouteHandler } from "../../src/types.js";
 
 /**
  * The largest body /slack/events reads. Slack's largest payloads are a message event carrying

@@ -8,9 +8,10 @@ import {
   webApi,
 } from "@slack/bolt";
 import { Agent } from "undici";
+import type { Adapter, AdapterContext, RouteHandler } from "../../src/adapter.js";
 import type { SlackConfig } from "../../src/config.js";
 import type { Metrics } from "../../src/metrics.js";
-import type { Adapter, AdapterContext, ReplyAddress, RouteHandler } from "../../src/types.js";
+import type { ReplyAddress } from "../../src/types.js";
 import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
 import { CredentialHealth } from "./credentials.js";

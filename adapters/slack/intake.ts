@@ -1,8 +1,9 @@
+import type { MessageSink, SharedMemory } from "../../src/adapter.js";
 import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import { identityFor } from "../../src/identity.js";
 import type { Logger } from "../../src/logger.js";
-import type { ChatMessage, MessageSink, SharedMemory } from "../../src/types.js";
+import type { ChatMessage } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
 import { postNotice, type SlackPortDeps, type SlackTarget } from "./replies.js";

@@ -1,6 +1,7 @@
+import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import type { Metrics } from "../../src/metrics.js";
-import type { Reply, ThreadPort } from "../../src/types.js";
+import type { Reply } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import { escapeMrkdwn } from "./mrkdwn.js";

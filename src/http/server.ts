@@ -1,9 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { RouteHandler } from "../adapter.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { RouteHandler } from "../types.js";
 
 export interface HttpServerOptions {
   port: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
+import type { ThreadPort } from "../adapter.js";
 import { capAnswer, DEFAULT_ANSWER_MAX_CHARS } from "../answer-cap.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../assistant/errors.js";
 import type { AssistantClient, AssistantMode, AssistantOutcome } from "../assistant/types.js";
@@ -17,7 +18,7 @@ import {
   type QueuedMessage,
   type SessionHead,
 } from "../state/store.js";
-import type { ChatMessage, Platform, Reply, SubmitResult, ThreadPort } from "../types.js";
+import type { ChatMessage, Platform, Reply, SubmitResult } from "../types.js";
 import { backoffMs, retryDelayMs } from "./retry-policy.js";
 import { sleep } from "./sleep.js";
 

@@ -1,29 +1,10 @@
+import type { FeedbackPort, Vote, VoteResult } from "../adapter.js";
 import type { FeedbackClient } from "../assistant/types.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { BridgeStore } from "../state/store.js";
-import type { FeedbackRef, Platform } from "../types.js";
+import type { FeedbackRef } from "../types.js";
 import { retryDelayMs } from "./retry-policy.js";
-
-/** One 👍 or 👎 from one person on one answer. */
-export interface Vote {
-  platform: Platform;
-  /** Who voted, unique on the platform (Slack: `<team>:<user>`, Discord: the user id). */
-  voter: string;
-  answerId: string;
-  sessionId: string;
-  /** 1 for 👍, 0 for 👎. */
-  score: 0 | 1;
-  /** The optional comment of a 👎 ("what went wrong"). */
-  text?: string;
-}
-
-/**
- * `recorded`: Twilio has it. `already`: this person voted on this answer before (Twilio has no update).
- * `failed`: Twilio refused it or could not be reached; the person may try again. `unavailable`: the
- * shared store is down, nothing was sent.
- */
-export type VoteResult = "recorded" | "already" | "failed" | "unavailable";
 
 /** Runs a task through the shared rate limit of assistant calls, behind the questions (the bridge's). */
 export type Schedule = <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T>;
@@ -65,7 +46,7 @@ const SEPARATOR = "|";
  * any replica can take the click), through the shared rate limit, retrying only what cannot create a
  * duplicate, and forgetting the vote again when it could not be saved so that the person can retry.
  */
-export class FeedbackRecorder {
+export class FeedbackRecorder implements FeedbackPort {
   readonly #options: FeedbackRecorderOptions;
   readonly #ttlMs: number;
 

@@ -1,10 +1,11 @@
+import type { ThreadPort } from "../../src/adapter.js";
 import { createTwilioAssistantClient } from "../../src/assistant/client.js";
 import type { AssistantClient } from "../../src/assistant/types.js";
 import { createLogger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
-import type { Reply, ThreadPort } from "../../src/types.js";
+import type { Reply } from "../../src/types.js";
 import { startSimulatorProcess } from "./processes.js";
 
 export interface RateLimitFigures {

@@ -1,9 +1,10 @@
 import PQueue from "p-queue";
 import { describe, expect, it } from "vitest";
+import type { Vote } from "../../src/adapter.js";
 import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../../src/assistant/errors.js";
 import type { FeedbackClient, FeedbackRequest } from "../../src/assistant/types.js";
 import { Metrics } from "../../src/metrics.js";
-import { decodeRef, encodeRef, MAX_COMMENT_CHARS, type Vote } from "../../src/pipeline/feedback.js";
+import { decodeRef, encodeRef, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
 import { memoryLogger } from "../support/core.js";
 import { fakeBridge, message } from "../support/fake-assistant.js";
 import { testRecorder } from "../support/feedback.js";

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { Adapter, ThreadPort } from "../../src/adapter.js";
 import { createTwilioAssistantClient } from "../../src/assistant/client.js";
 import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
@@ -13,7 +14,7 @@ import {
 } from "../../src/simulator/server.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
 import type { BridgeStore } from "../../src/state/store.js";
-import type { Adapter, ChatMessage, Platform, SubmitResult, ThreadPort } from "../../src/types.js";
+import type { ChatMessage, Platform, SubmitResult } from "../../src/types.js";
 import { PortRouter } from "./recording-port.js";
 
 export const ASSISTANT_ID = "aia_asst_test";

@@ -1,8 +1,8 @@
 import { afterEach } from "vitest";
 import { createDiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/index.js";
+import type { Adapter, SharedMemory } from "../../src/adapter.js";
 import type { DiscordConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
-import type { Adapter, SharedMemory } from "../../src/types.js";
 import { type CoreOptions, startCore, type TestCore } from "./core.js";
 import {
   type DiscordGatewayDouble,

@@ -1,9 +1,10 @@
+import type { ThreadPort } from "../../src/adapter.js";
 import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge, type BridgeOptions } from "../../src/pipeline/bridge.js";
 import { MemoryStore } from "../../src/state/memory-store.js";
-import type { ChatMessage, ThreadPort } from "../../src/types.js";
+import type { ChatMessage } from "../../src/types.js";
 import { memoryLogger } from "./core.js";
 import { PortRouter } from "./recording-port.js";
 

@@ -1,4 +1,5 @@
-import type { ChatMessage, Reply, ThreadPort } from "../../src/types.js";
+import type { ThreadPort } from "../../src/adapter.js";
+import type { ChatMessage, Reply } from "../../src/types.js";
 
 /** A ThreadPort that records what the core asked for, with a promise per expected reply. */
 export class RecordingPort implements ThreadPort {

@@ -1,9 +1,10 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createConsoleAdapter } from "../../../adapters/console/index.js";
+import type { Adapter, MessageSink } from "../../../src/adapter.js";
 import { longAnswer } from "../../../src/simulator/server.js";
 import { MemoryStore } from "../../../src/state/memory-store.js";
-import type { Adapter, MessageSink, SubmitResult } from "../../../src/types.js";
+import type { SubmitResult } from "../../../src/types.js";
 import { memoryLogger, startCore, type TestCore } from "../../support/core.js";
 import { FakeTerminal } from "./terminal.js";
 
