@@ -3,23 +3,33 @@
  * `SLACK_BOT_TOKN` would otherwise be ignored in silence).
  */
 
-/**
- * The prefix families come from the known names themselves (`SLACK_BOT_TOKEN` gives `SLACK_`,
- * `FEEDBACK` gives `FEEDBACK`), so a variable added to loadConfig brings its family along.
- */
-function prefixOf(name: string): string {
-  const underscore = name.indexOf("_");
-  return underscore < 0 ? name : name.slice(0, underscore + 1);
-}
+import { editDistance } from "./edit-distance.js";
 
-/** One warning per set variable with one of the bridge's prefixes that `known` does not hold. */
+/**
+ * Words that mark a variable as meant for the bridge wherever they stand in its name. They are also
+ * families, with the first word of each known name (`SLACK_BOT_TOKEN` gives `SLACK`, `QUEUE_…` gives
+ * `QUEUE`), so a variable added to loadConfig brings its family along.
+ */
+const BRIDGE_WORDS = [
+  "SLACK",
+  "DISCORD",
+  "TWILIO",
+  "OPENAI",
+  "REDIS",
+  "QUOTA",
+  "ASSISTANT",
+  "THREAD_CONTEXT",
+  "FEEDBACK",
+];
+/** Families shorter than this (`LOG`, `PORT`) are not matched misspelt: too many words are one edit away. */
+const MIN_LOOSE_FAMILY = 5;
+
+/** One warning per set variable that looks like the bridge's but that `known` does not hold. */
 export function unknownVariableWarnings(present: Iterable<string>, known: ReadonlySet<string>): string[] {
-  const prefixes = [...new Set([...known].map(prefixOf))];
+  const families = [...new Set([...BRIDGE_WORDS, ...[...known].map((name) => name.split("_")[0] ?? name)])];
   const warnings: string[] = [];
   for (const name of [...present].sort()) {
-    if (known.has(name)) continue;
-    const upper = name.toUpperCase();
-    if (!prefixes.some((prefix) => upper.startsWith(prefix))) continue;
+    if (known.has(name) || !looksLikeBridges(name.toUpperCase(), families, known)) continue;
     const closest = closestName(name, known);
     warnings.push(
       closest === null
@@ -28,6 +38,22 @@ export function unknownVariableWarnings(present: Iterable<string>, known: Readon
     );
   }
   return warnings;
+}
+
+/**
+ * A name starts with a family (`QUEUE_…`) or a misspelt one (`SLAK_…`, `DISCROD_…`), holds one of
+ * the bridge's words (`MY_SLACK_TOKEN`), or is one edit away from a known name (`PROT`). Other programs' variables (`HOME`,
+ * `LOGNAME`, `npm_config_…`) match none of these.
+ */
+function looksLikeBridges(upper: string, families: readonly string[], known: ReadonlySet<string>): boolean {
+  const first = upper.split("_")[0] ?? upper;
+  for (const family of families) {
+    if (upper === family || upper.startsWith(`${family}_`)) return true;
+    if (family.length < MIN_LOOSE_FAMILY) continue;
+    if (editDistance(first, family) <= (family.length > 6 ? 2 : 1)) return true;
+  }
+  if (BRIDGE_WORDS.some((word) => upper.includes(word))) return true;
+  return upper.length >= 4 && [...known].some((name) => editDistance(upper, name) <= 1);
 }
 
 /** The known name nearest to `name`, when it is near enough to be the one meant; else null. */
@@ -44,27 +70,4 @@ export function closestName(name: string, known: Iterable<string>): string | nul
   }
   // A third of the name may be wrong (TOKN, TOKEM, BOT_TOEKN); beyond that a suggestion is a guess.
   return bestDistance <= Math.max(2, Math.floor(upper.length / 3)) ? best : null;
-}
-
-/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
-export function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const above = rows[i - 1] ?? [];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        value = Math.min(value, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      }
-      row.push(value);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]?.[b.length] ?? 0;
 }

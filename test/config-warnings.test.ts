@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
-import { closestName, editDistance, unknownVariableWarnings } from "../src/config-warnings.js";
+import { closestName, unknownVariableWarnings } from "../src/config-warnings.js";
 
 const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
 
@@ -70,19 +70,48 @@ describe("unknown-variable warnings", () => {
     expect(warned).toEqual([]);
   });
 
-  it("takes its prefixes from the known names, so a new family is covered at once", () => {
-    const known = new Set(["REDIS_URL", "FEEDBACK"]);
-    expect(unknownVariableWarnings(["REDIS_ULR", "FEEDBACKS", "OTHER_X"], known)).toEqual([
+  it("takes its families from the known names, so a new family is covered at once", () => {
+    const known = new Set(["REDIS_URL", "FEEDBACK", "QUEUE_MAX_PENDING"]);
+    expect(unknownVariableWarnings(["REDIS_ULR", "FEEDBACKS", "QUEUE_SIZE", "OTHER_X"], known)).toEqual([
       "FEEDBACKS is not a variable the bridge reads; did you mean FEEDBACK?",
+      "QUEUE_SIZE is not a variable the bridge reads; it is ignored",
       "REDIS_ULR is not a variable the bridge reads; did you mean REDIS_URL?",
     ]);
   });
 
-  it("measures edits, counting a swap of neighbours as one", () => {
-    expect(editDistance("SLACK_BOT_TOKN", "SLACK_BOT_TOKEN")).toBe(1);
-    expect(editDistance("PROT", "PORT")).toBe(1);
-    expect(editDistance("", "ABC")).toBe(3);
-    expect(editDistance("KITTEN", "SITTING")).toBe(3);
+  it("catches a misspelt family, comparing the whole name", () => {
+    expect(
+      load({ SLAK_BOT_TOKEN: "xoxb-1", DISCROD_BOT_TOKEN: "d", TWILLIO_AUTH_TOKEN: "t" }).warnings,
+    ).toEqual([
+      "DISCROD_BOT_TOKEN is not a variable the bridge reads; did you mean DISCORD_BOT_TOKEN?",
+      "SLAK_BOT_TOKEN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?",
+      "TWILLIO_AUTH_TOKEN is not a variable the bridge reads; did you mean TWILIO_AUTH_TOKEN?",
+    ]);
+    expect(load({ ASISTANT_MODE: "chat", PROT: "3000" }).warnings).toEqual([
+      "ASISTANT_MODE is not a variable the bridge reads; did you mean ASSISTANT_MODE?",
+      "PROT is not a variable the bridge reads; did you mean PORT?",
+    ]);
+  });
+
+  it("flags names that hold one of the bridge's words anywhere, with no guess when none is close", () => {
+    expect(load({ MY_SLACK_TOKEN: "x", OPENAI_KEY_X: "x", QUOTA_X: "1" }).warnings).toEqual([
+      "MY_SLACK_TOKEN is not a variable the bridge reads; it is ignored",
+      "OPENAI_KEY_X is not a variable the bridge reads; it is ignored",
+      "QUOTA_X is not a variable the bridge reads; it is ignored",
+    ]);
+  });
+
+  it("leaves the variables a shell, npm and CI set alone", () => {
+    const others = ["HOME", "SHELL", "DISPLAY", "LANG", "LC_ALL", "TERM", "COLUMNS", "HOSTNAME", "USER"];
+    const npm = ["npm_config_user_agent", "npm_lifecycle_event", "npm_package_name", "npm_execpath"];
+    const ci = ["CI", "GITHUB_TOKEN", "RUNNER_OS", "NODE_OPTIONS", "XDG_RUNTIME_DIR", "TMPDIR", "EDITOR"];
+    expect(load(Object.fromEntries([...others, ...npm, ...ci].map((name) => [name, "x"]))).warnings).toEqual(
+      [],
+    );
+  });
+
+  it("suggests a known name only when it is near enough to be the one meant", () => {
     expect(closestName("QUEUE_MAX", ["QUEUE_MAX_PENDING", "PORT"])).toBeNull();
+    expect(closestName("slack_bot_tokn", ["SLACK_BOT_TOKEN", "PORT"])).toBe("SLACK_BOT_TOKEN");
   });
 });
