@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { NothingToRunError, startApp, type Terminal } from "./app.js";
@@ -7,8 +8,14 @@ import { createLogger, type Logger } from "./logger.js";
 /** Exit codes, as README documents them. */
 const EXIT = { ok: 0, badConfig: 1, nothingToRun: 2, leftWithAnswersPending: 130 } as const;
 
-/** Where the terminal chat's logs go, so they never land in the middle of the conversation. */
-const TERMINAL_LOG_FILE = join(tmpdir(), "twilio-assistant-bridge.log");
+/**
+ * Where the terminal chat's logs go, so they never land in the middle of the conversation: one file
+ * per checkout (named after a hash of the working directory), so two checkouts never share one.
+ */
+const TERMINAL_LOG_FILE = join(
+  tmpdir(),
+  `twilio-assistant-bridge-${createHash("sha256").update(process.cwd()).digest("hex").slice(0, 8)}.log`,
+);
 
 /** Entry point of `npm start`: configuration, logging, signals; everything else is in startApp. */
 async function main(): Promise<void> {
@@ -33,10 +40,11 @@ async function main(): Promise<void> {
         }),
         logFile: null,
       };
-  // Printed once, before anything else: in the terminal chat above the greeting, else in the log.
+  // Printed once, before anything else: as text where no platform runs (above the terminal chat's
+  // greeting, or above "Nothing to run", which would otherwise be all a misspelt token gets), else in the log.
   for (const warning of config.warnings) {
-    if (chatInTerminal) process.stderr.write(`Warning: ${warning}\n`);
-    else logger.warn(warning);
+    if (platformConfigured) logger.warn(warning);
+    else process.stderr.write(`Warning: ${warning}\n`);
   }
   const terminal: Terminal | null = chatInTerminal
     ? {

@@ -135,9 +135,22 @@ describe("the real entry point", () => {
     expect(bridge.output()).toContain("Twilio credentials are optional");
   });
 
-  it("warns once at start-up, in the log, about a variable it does not read", async () => {
-    const bridge = run({ SLACK_BOT_TOKN: "xoxb-typo-value" });
+  it("without a terminal, prints a misspelt variable's warning as text before Nothing to run", async () => {
+    const bridge = run({ SLAK_BOT_TOKEN: "xoxb-typo-value" });
     expect(await bridge.exited).toBe(2);
+    const output = bridge.output();
+    const warning =
+      "Warning: SLAK_BOT_TOKEN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?\n";
+    expect(output).toContain(warning);
+    expect(output.indexOf(warning)).toBeLessThan(output.indexOf("Nothing to run"));
+    expect(bridge.logLines()).toEqual([]);
+    expect(output).not.toContain("xoxb-typo-value");
+  });
+
+  it("with a platform running, warns once at start-up in the log about a variable it does not read", async () => {
+    backends = await startBackends();
+    const bridge = run({ ...backends.env, SLACK_BOT_TOKN: "xoxb-typo-value" });
+    await bridge.url();
     const warnings = bridge.logLines().filter((line) => line.level === 40);
     expect(warnings.map((line) => line.msg)).toEqual([
       "SLACK_BOT_TOKN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?",
