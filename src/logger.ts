@@ -1,4 +1,4 @@
-import { openSync } from "node:fs";
+import { openSync, renameSync, statSync } from "node:fs";
 import { destination as fileDestination, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
 
@@ -19,6 +19,9 @@ export interface LoggerOptions {
 }
 
 const REDACTED = "[redacted]";
+
+/** A log file this big when a logger opens it is moved to `<file>.1` (one older file kept). */
+export const MAX_LOG_FILE_BYTES = 5 * 1024 * 1024;
 
 /**
  * Fields that carry credentials in what we log. Exact paths: pino's wildcard redaction costs a walk of
@@ -43,8 +46,14 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
     (options.file !== undefined
-      ? // Opened here, so a file that cannot be written fails now, where the caller can fall back.
-        pretty({ ...readable, sync: true, colorize: false, destination: openSync(options.file, "a") })
+      ? pretty({
+          ...readable,
+          // A file outlives the day it was started: its lines carry the date and the time-zone offset.
+          translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l o",
+          sync: true,
+          colorize: false,
+          destination: openLogFile(options.file),
+        })
       : options.pretty
         ? pretty({ ...readable, sync: true, destination: 2 })
         : fileDestination({ dest: 1, sync: false }));
@@ -57,4 +66,18 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
+}
+
+/**
+ * Opens `file` for appending, first moving it to `<file>.1` when it has reached MAX_LOG_FILE_BYTES, so
+ * runs that keep appending to one file never fill the disk. Opened here, so a file that cannot be
+ * written fails now, where the caller can fall back.
+ */
+function openLogFile(file: string): number {
+  try {
+    if (statSync(file).size >= MAX_LOG_FILE_BYTES) renameSync(file, `${file}.1`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  return openSync(file, "a");
 }

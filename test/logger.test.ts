@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../src/logger.js";
+import { createLogger, MAX_LOG_FILE_BYTES } from "../src/logger.js";
 import { memoryLogger } from "./support/core.js";
 
 describe("logger", () => {
@@ -53,6 +53,27 @@ describe("logger", () => {
     expect(lines[0]).toMatch(/INFO: hello with \[redacted\] \{"platform":"console"\}$/);
     expect(lines[1]).toMatch(/WARN: again$/);
     expect(lines.join("")).not.toContain("\u001b");
+  });
+
+  it("dates each line of the file: the file outlives the day it was started", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bridge-log-")), "bridge.log");
+    createLogger({ level: "info", pretty: true, secrets: [], file }).info("dated");
+    const today = new Date();
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const date = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+    expect(readFileSync(file, "utf8")).toMatch(
+      new RegExp(`^\\[${date} \\d\\d:\\d\\d:\\d\\d\\.\\d{3} [+-]\\d{4}\\] INFO: dated\\n$`),
+    );
+  });
+
+  it("moves a file that reached its size bound aside before appending, keeping one older file", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bridge-log-")), "bridge.log");
+    writeFileSync(file, "x".repeat(MAX_LOG_FILE_BYTES - 1));
+    createLogger({ level: "info", pretty: true, secrets: [], file }).info("still below");
+    expect(existsSync(`${file}.1`)).toBe(false);
+    createLogger({ level: "info", pretty: true, secrets: [], file }).info("fresh file");
+    expect(readFileSync(`${file}.1`, "utf8")).toContain("still below");
+    expect(readFileSync(file, "utf8")).toMatch(/^\[.*\] INFO: fresh file\n$/);
   });
 
   it("throws at once when the log file cannot be written, so the caller can fall back", () => {
