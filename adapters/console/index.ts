@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import type { Adapter, AdapterContext, ThreadPort } from "../../src/adapter.js";
 import { feedbackReplies } from "../../src/pipeline/feedback.js";
 import type { FeedbackRef, Reply, SubmitResult } from "../../src/types.js";
+import { helpText, parseCommand } from "./commands.js";
 import { render } from "./render.js";
 import { Screen } from "./screen.js";
 import { wrapLine } from "./wrap.js";
@@ -32,11 +33,10 @@ const UNANSWERED: Partial<Record<SubmitResult, string>> = {
     "(the bridge cannot take messages right now: its shared store is unreachable; please try again)",
 };
 
-const HELP = "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.";
+const HELP =
+  "Type a message and press Enter. /new starts a fresh conversation, /quit leaves, /help lists the commands.";
 /** Said only when feedback is on. */
 const FEEDBACK_HELP = "/good or /bad [what went wrong] rates the last answer.";
-/** `/good`, or `/bad` with an optional comment after it. */
-const VOTE = /^\/(good|bad)(?:\s+(.*))?$/;
 const PROMPT = "you> ";
 
 /** A terminal chat through the full pipeline: one conversation until /new. */
@@ -120,13 +120,15 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
     screen.print(`(${feedbackReplies[result]})`);
   };
 
-  const leave = () => {
+  /** `how`: what the person did; a Ctrl-C asks for another, anything else for a first. */
+  const leave = (how: "ctrl-c" | "other") => {
     if (leaving) return;
     leaving = true;
     screen.hidePrompt();
     if (pending.size > 0) {
       const n = pending.size;
-      screen.print(`waiting for ${n} answer${n === 1 ? "" : "s"}… (Ctrl-C again to leave now)`);
+      const now = how === "ctrl-c" ? "Ctrl-C again to leave now" : "Ctrl-C to leave now";
+      screen.print(`waiting for ${n} answer${n === 1 ? "" : "s"}… (${now})`);
     }
     options.onEnd();
   };
@@ -158,21 +160,27 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
     screen.lineTaken(raw);
     const text = raw.trim();
     if (taking && !leaving && text !== "") {
-      if (text === "/quit" || text === "/exit") {
-        leave();
+      // A terminal shows what was typed; a file or a pipe gets it here, so the transcript reads.
+      if (!terminal) screen.print(`${PROMPT}${text}`);
+      const command = parseCommand(raw, context.feedback !== null);
+      if (command?.kind === "quit") {
+        leave("other");
         return;
       }
-      const vote = VOTE.exec(text);
-      if (text === "/new") {
-        conversation++;
-        screen.print(`(new conversation #${conversation}: the assistant starts with a clean memory)`);
-      } else if (vote && context.feedback) {
-        void rate(vote[1] === "good" ? 1 : 0, vote[2]?.trim() ?? "");
-      } else {
+      if (command === null) {
         void submit(text).catch((error: unknown) => {
           context.logger.error({ err: error }, "console: could not hand the message over");
           screen.print("(this message could not be sent; see the log)");
         });
+      } else if (command.kind === "new") {
+        conversation++;
+        screen.print(`(new conversation #${conversation}: the assistant starts with a clean memory)`);
+      } else if (command.kind === "vote") {
+        void rate(command.score, command.comment);
+      } else if (command.kind === "help") {
+        screen.print(helpText(context.feedback !== null));
+      } else {
+        screen.print(command.say);
       }
     }
     if (!leaving) screen.prompt();
@@ -180,10 +188,10 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
   // Ctrl-C reaches readline, not the process, while the terminal is in raw mode.
   lines.on("SIGINT", () => {
     if (leaving && pending.size > 0) options.onLeaveNow();
-    else leave();
+    else leave("ctrl-c");
   });
   lines.on("close", () => {
-    if (taking && !closed) leave();
+    if (taking && !closed) leave("other");
   });
 
   return {

@@ -9,6 +9,10 @@ const ANSWER_LABEL = "assistant> ";
 const NOTICE_LABEL = "notice> ";
 /** Narrower than this, wrapping would make a column of single words. */
 const MIN_WIDTH = 20;
+/** A failure notice's reference, `(ref 1a2b3c4d)`: a person reads it out as one, so it never breaks. */
+const REFERENCE = /\(ref [0-9a-f]+\)/g;
+/** Holds a reference together while a line is wrapped (wrapLine breaks only at plain spaces). */
+const NO_BREAK = "\u00a0";
 /** A list item line as marked-terminal writes it: indent, a bullet or number, a space. */
 const LIST_ITEM = /^(\s*(?:[*•-]|\d+\.) )/;
 
@@ -29,17 +33,28 @@ export function render(reply: Reply, options: RenderOptions = { columns: null })
       ? reply.text
       : label === NOTICE_LABEL
         ? // Notices are plain text: wrapped at word boundaries like the answers, not rendered.
-          reply.text
-            .split("\n")
-            .flatMap((line) => wrapLine(line, width, 0))
-            .join("\n")
+          plainForTerminal(reply.text, width)
         : markdownForTerminal(reply.text, width);
-  const lines = body.split("\n");
-  const indented = [
+  // The warning opens the answer, wrapped and indented with it, so it reads as part of that answer.
+  const warning =
+    reply.kind !== "flagged"
+      ? []
+      : [width === null ? FLAGGED_WARNING : plainForTerminal(FLAGGED_WARNING, width)];
+  const lines = [...warning, body].join("\n").split("\n");
+  return [
     `${label}${lines[0] ?? ""}`,
     ...lines.slice(1).map((l) => (l ? " ".repeat(label.length) + l : l)),
-  ];
-  return (reply.kind === "flagged" ? [FLAGGED_WARNING, ...indented] : indented).join("\n");
+  ].join("\n");
+}
+
+/** Plain text wrapped at word boundaries to `width`, a reference `(ref …)` kept on one line. */
+function plainForTerminal(text: string, width: number): string {
+  return text
+    .replace(REFERENCE, (reference) => reference.replace(" ", NO_BREAK))
+    .split("\n")
+    .flatMap((line) => wrapLine(line, width, 0))
+    .join("\n")
+    .replaceAll(NO_BREAK, " ");
 }
 
 let renderer: { marked: Marked; width: number } | undefined;

@@ -93,9 +93,10 @@ describe("terminal chat, plain output (not a terminal)", () => {
     expect(third?.sessionId).not.toBe(first?.sessionId);
     expect(view.text).toContain("Before this you said: “hello there”");
     expect(view.text).toContain("new conversation #2");
-    // Markdown as it is, no prompt, no escape codes: fit for a file or a pipe.
+    // Markdown as it is, no escape codes, and the questions too: the transcript of a file or a pipe reads.
     expect(view.text).toContain("assistant> *(offline simulator)* You said");
-    expect(view.text).not.toContain("you>");
+    expect(view.text).toMatch(/^you> hello there\nassistant> /m);
+    expect(view.text).toContain("you> /new\n(new conversation #2");
     expect(view.text).not.toContain("\u001b");
 
     input.write("/quit\n");
@@ -140,7 +141,8 @@ describe("terminal chat in a terminal", () => {
     expect(term.screen).toEqual([
       "Terminal chat with a test assistant.",
       "Logs go to /tmp/bridge.log (LOG_LEVEL sets how much).",
-      "Type a message and press Enter. /new starts a fresh conversation, /quit leaves.",
+      "Type a message and press Enter. /new starts a fresh conversation, /quit leaves, /help lists the",
+      "commands.",
       "you>",
     ]);
   });
@@ -153,7 +155,7 @@ describe("terminal chat in a terminal", () => {
       "Terminal chat with a test assistant.",
       "Type a message and press Enter. /new",
       "starts a fresh conversation, /quit",
-      "leaves.",
+      "leaves, /help lists the commands.",
     ]);
   });
 
@@ -271,13 +273,25 @@ describe("terminal chat in a terminal", () => {
     await term.type("pending question\r");
     await vi.waitFor(() => expect(core?.simulator.received).toHaveLength(1));
     await term.type("/quit\r");
-    await term.waitFor(/waiting for 1 answer… \(Ctrl-C again to leave now\)/);
+    // No Ctrl-C was pressed yet: the hint names a first one.
+    await term.waitFor(/waiting for 1 answer… \(Ctrl-C to leave now\)/);
     expect(hooks.ended).toBe(1);
     expect(hooks.leftNow).toBe(0);
     // Nothing more can be typed: the prompt is gone.
-    expect(term.screen.at(-1)).toBe("waiting for 1 answer… (Ctrl-C again to leave now)");
+    expect(term.screen.at(-1)).toBe("waiting for 1 answer… (Ctrl-C to leave now)");
     await term.type("\u0003");
     await vi.waitFor(() => expect(hooks.leftNow).toBe(1));
+  });
+
+  it("on Ctrl-C with an answer pending, says a second Ctrl-C leaves at once", async () => {
+    core = await startCore({ simulator: { latencyMs: 2000 } });
+    const term = new FakeTerminal();
+    const hooks = await open(term);
+    await term.type("pending question\r");
+    await vi.waitFor(() => expect(core?.simulator.received).toHaveLength(1));
+    await term.type("\u0003");
+    await term.waitFor(/waiting for 1 answer… \(Ctrl-C again to leave now\)/);
+    expect(hooks.ended).toBe(1);
   });
 
   it("on Ctrl-C with nothing pending, leaves at once without waiting", async () => {
@@ -288,6 +302,51 @@ describe("terminal chat in a terminal", () => {
     await vi.waitFor(() => expect(hooks.ended).toBe(1));
     expect(hooks.leftNow).toBe(0);
     expect(term.raw).not.toContain("waiting for");
+  });
+});
+
+describe("terminal chat commands", () => {
+  it("answers unknown and misspelt /commands itself, never sending them to the assistant", async () => {
+    core = await startCore();
+    const term = new FakeTerminal(100);
+    const hooks = await open(term);
+    await term.type("/nwe\r");
+    await term.waitFor(/\/nwe is not a command\. Did you mean \/new\? \/help lists them\./);
+    await term.type("/quit now\r");
+    await term.waitFor(/\/quit takes nothing after it: type \/quit alone\./);
+    await term.type("/frobnicate\r");
+    await term.waitFor(/\/frobnicate is not a command\. \/help lists them\./);
+    await term.type("/help\r");
+    await term.waitFor(/\nCommands:\n/);
+    const screen = term.screen.join("\n");
+    for (const command of ["/new", "/help", "/quit"])
+      expect(screen).toMatch(new RegExp(`^  ${command} `, "m"));
+    // Still chatting: none of that left, and none of it reached the assistant.
+    expect(hooks.ended).toBe(0);
+    expect(core.simulator.received).toEqual([]);
+    // A path, or a line typed with a space first, is a message.
+    await term.type("/etc/hosts holds what?\r");
+    await term.waitFor(/assistant> /);
+    await term.type(" /new is a command?\r");
+    await term.waitFor(/assistant> /, 2);
+    expect(core.simulator.received.map((r) => r.body)).toEqual([
+      "/etc/hosts holds what?",
+      "/new is a command?",
+    ]);
+  });
+
+  it("lists /good and /bad in /help only when feedback is on, and refuses them when it is off", async () => {
+    core = await startCore();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const view = plainScreen(output);
+    await open({ input, output });
+    input.write("/help\n");
+    await view.waitFor(/\n {2}\/quit {2}/);
+    expect(view.text).not.toContain("/bad");
+    input.write("/good\n");
+    await view.waitFor(/\/good is off here: feedback is switched off with FEEDBACK=off/);
+    expect(core.simulator.received).toEqual([]);
   });
 });
 
@@ -313,6 +372,8 @@ describe("terminal chat feedback", () => {
     const view = plainScreen(output);
     await open({ input, output });
     expect(view.text).toContain("/good or /bad");
+    input.write("/help\n");
+    await view.waitFor(/\n {2}\/bad \[what went wrong\] {2}rate the last answer 👎/);
     input.write("/good\n");
     await view.waitFor(/no answer to rate yet/);
 

@@ -14,7 +14,7 @@ const reply = (kind: "answer" | "flagged" | "busy", text: string) => ({
 describe("terminal rendering", () => {
   it("shows plain text as it is when the output is not a terminal", () => {
     expect(render(reply("answer", "**hi**"))).toBe("assistant> **hi**");
-    expect(render(reply("flagged", "hm"))).toBe(`${FLAGGED_WARNING}\nassistant> hm`);
+    expect(render(reply("flagged", "hm"))).toBe(`assistant> ${FLAGGED_WARNING}\n           hm`);
     expect(render(reply("busy", "busy now"))).toBe("notice> busy now");
   });
 
@@ -53,7 +53,30 @@ describe("terminal rendering", () => {
   });
 });
 
+describe("terminal flagged answers", () => {
+  it("opens the answer with the warning, wrapped at word boundaries and indented like the answer", () => {
+    const lines = render(reply("flagged", "The answer itself."), { columns: 50 }).split("\n");
+    expect(lines[0]?.startsWith("assistant> ⚠ Warning:")).toBe(true);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(50);
+    for (const line of lines.slice(1)) expect(line.startsWith(" ".repeat("assistant> ".length))).toBe(true);
+    const words = lines.map((line) => line.replace("assistant>", "").trim());
+    expect(words.join(" ")).toBe(`${FLAGGED_WARNING} The answer itself.`);
+  });
+});
+
 describe("terminal notices", () => {
+  it("never splits a failure notice's reference across lines, whatever the width", () => {
+    const text =
+      "Sorry, the assistant could not answer this time. Please try again in a moment. (ref a0eaa0f5)";
+    for (let columns = 30; columns <= 110; columns++) {
+      const lines = render(reply("busy", text), { columns }).split("\n");
+      expect(
+        lines.filter((line) => line.includes("(ref a0eaa0f5)")),
+        `at ${columns} columns`,
+      ).toHaveLength(1);
+    }
+  });
+
   it("wraps a long notice at word boundaries, under its label, keeping the reference whole", () => {
     const text =
       "Sorry, the assistant could not answer this time. Please try again in a moment. (ref 738c7827)";
