@@ -109,12 +109,14 @@ const MODES: readonly AssistantMode[] = ["chat", "email", "voice"];
 export interface LoadConfigOptions {
   /** A dotenv file to read below `env` (variables already in `env` win); null reads none. @default ".env" */
   envFile?: string | null;
+  /** Filled with every variable name loadConfig reads (see configVariables). */
+  readNames?: Set<string>;
 }
 
 /** Reads, validates and types the whole configuration. The only place that looks at the environment. */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const merged = { ...readEnvFile(options.envFile === undefined ? ".env" : options.envFile), ...env };
-  const read = new Reader(merged);
+  const read = new Reader(merged, options.readNames);
 
   const assistant = readAssistant(read);
   const queue: QueueConfig = {
@@ -311,8 +313,10 @@ function readSuggestedPrompts(read: Reader): string[] {
 class Reader {
   readonly problems: string[] = [];
   readonly secrets: string[] = [];
-  readonly names = new Set<string>();
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    readonly names = new Set<string>(),
+  ) {}
 
   problem(message: string): void {
     this.problems.push(message);
@@ -386,4 +390,11 @@ class Reader {
     if (raw === null) return null;
     return new Set(raw.split(/[\s,]+/).filter(Boolean));
   }
+}
+
+/** Every variable loadConfig reads, sorted: docs/configuration.md documents each (test/docs.test.ts). */
+export function configVariables(): string[] {
+  const names = new Set<string>();
+  loadConfig({}, { envFile: null, readNames: names });
+  return [...names].sort();
 }
