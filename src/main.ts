@@ -5,7 +5,7 @@ import { NothingToRunError, startApp, type Terminal } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 
-/** Exit codes, as README documents them. */
+/** Exit codes, as docs/production.md documents them. */
 const EXIT = { ok: 0, badConfig: 1, nothingToRun: 2, leftWithAnswersPending: 130 } as const;
 
 /**
