@@ -7,8 +7,11 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from "discord.js";
 import { FLAGGED_WARNING } from "../../src/notices.js";
+import { splitMessage } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
-import { splitMessage } from "./split.js";
+
+/** Discord refuses message content longer than this. */
+export const DISCORD_MESSAGE_LIMIT = 2000;
 
 /**
  * The messages that show one reply, in order. Answers are Markdown, which Discord renders; a flagged
@@ -16,7 +19,7 @@ import { splitMessage } from "./split.js";
  */
 export function renderReply(reply: Reply): string[] {
   const content = reply.kind === "flagged" ? `${FLAGGED_WARNING}\n\n${reply.text}` : reply.text;
-  return splitMessage(content);
+  return splitMessage(content, { limit: DISCORD_MESSAGE_LIMIT });
 }
 
 /**

@@ -1,13 +1,13 @@
 import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import type { Metrics } from "../../src/metrics.js";
+import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { SlackDeadlineError, type SlackPoster } from "./poster.js";
-import { renderMessages, type SlackMessage } from "./render.js";
-import { splitMessage } from "./split.js";
+import { renderMessages, type SlackMessage, splitMrkdwn } from "./render.js";
 import { SlackPlatformError } from "./web-call.js";
 import { undeliverableNotice } from "./wording.js";
 
@@ -112,10 +112,10 @@ async function postMessages(
       if (!(error instanceof SlackPlatformError)) throw error;
       metrics.slackPostErrors.inc({ error: error.code });
       if (error.code === "msg_too_long") {
-        // Slack's own limit was lower than ours: halve until it fits (splitMessage keeps 40 at least).
+        // Slack's own limit was lower than ours: send it in halves (the splitter keeps 100 at least).
         // (Plain text: the feedback buttons of a last message that was too long are left off.)
         const { text } = message;
-        const shorter = splitMessage(text, Math.max(40, Math.floor(text.length / 2)));
+        const shorter = splitMrkdwn(text, Math.max(MIN_SPLIT_LIMIT, Math.floor(text.length / 2)));
         for (const [part, piece] of shorter.entries()) {
           await poster.post(thread, { text: piece }, { key: `${key}.${part}`, signal });
         }
