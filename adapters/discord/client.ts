@@ -1,5 +1,6 @@
 import { Client, DiscordjsErrorCodes, GatewayIntentBits, Options, Partials } from "discord.js";
 import type { DiscordConfig } from "../../src/config.js";
+import { hostOf } from "../../src/redact-url.js";
 
 /**
  * Exactly the gateway intents the bridge uses:
@@ -69,14 +70,6 @@ export function explainStartFailure(error: unknown, apiUrl: string): Error {
     return new Error(`discord: ${call} on ${where} answered HTTP ${status}`, { cause: error });
   }
   return new Error(`discord: could not connect to the gateway: ${text}`, { cause: error });
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "an invalid URL";
-  }
 }
 
 /** `/gateway/bot` from `https://discord.com/api/v10/gateway/bot?x=1`. */

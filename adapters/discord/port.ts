@@ -1,7 +1,7 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { REST } from "discord.js";
 import type { FeedbackPort, ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
+import { sleep } from "../../src/pipeline/sleep.js";
 import type { Reply, ReplyAddress } from "../../src/types.js";
 import { postMessage, sendTyping } from "./api.js";
 import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./replies.js";
@@ -124,10 +124,7 @@ export class DiscordPort implements ThreadPort {
     if (!this.#typing) return;
     // Bounded: a typing request stuck behind a rate limit must not hold the answer back.
     const timeout = new AbortController();
-    await Promise.race([
-      this.#typing,
-      delay(TYPING_WAIT_MS, undefined, { signal: timeout.signal }).catch(() => undefined),
-    ]);
+    await Promise.race([this.#typing, sleep(TYPING_WAIT_MS, timeout.signal)]);
     timeout.abort();
   }
 }

@@ -1,4 +1,5 @@
 import type { webApi } from "@slack/bolt";
+import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
 
 export interface WorkingIndicatorOptions {
@@ -53,23 +54,20 @@ export class WorkingIndicator {
   readonly #logger: Logger;
   readonly #delayMs: number;
   readonly #emoji: string;
-  readonly #perMinute: number;
   readonly #statusRefreshMs: number;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Workspaces where Slack refused the status; bounded by the workspaces the bot is in. */
   readonly #reactionOnly = new Set<string>();
+  readonly #budget: TokenBucket;
   #pausedUntil = 0;
-  #tokens: number;
-  #refilledAt = Date.now();
 
   constructor(options: WorkingIndicatorOptions) {
     this.#client = options.client;
     this.#logger = options.logger;
     this.#delayMs = options.delayMs ?? 1000;
     this.#emoji = options.emoji ?? "hourglass_flowing_sand";
-    this.#perMinute = options.perMinute ?? 50;
+    this.#budget = new TokenBucket({ perMinute: options.perMinute ?? 50, now: Date.now });
     this.#statusRefreshMs = options.statusRefreshMs ?? 100_000;
-    this.#tokens = this.#perMinute;
   }
 
   /**
@@ -179,16 +177,7 @@ export class WorkingIndicator {
 
   /** False while Slack asked for a pause or this minute's budget is spent. */
   #takeToken(): boolean {
-    const now = Date.now();
-    if (now < this.#pausedUntil) return false;
-    this.#tokens = Math.min(
-      this.#perMinute,
-      this.#tokens + ((now - this.#refilledAt) * this.#perMinute) / 60_000,
-    );
-    this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens--;
-    return true;
+    return Date.now() >= this.#pausedUntil && this.#budget.take();
   }
 
   #after(delayMs: number, work: () => void): NodeJS.Timeout {

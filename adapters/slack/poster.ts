@@ -1,7 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
 import type { Metrics } from "../../src/metrics.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
+import { sleep } from "../../src/pipeline/sleep.js";
 import type { SlackMessage } from "./render.js";
 import {
   CREDENTIAL_ERRORS,
@@ -76,16 +77,14 @@ export class SlackPoster {
   readonly #pausedUntil = new Map<string, number>();
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
-  readonly #checksPerMinute: number;
-  #checkTokens: number;
-  #checksRefilledAt = performance.now();
+  /** Look-ups of timed-out posts left this minute. */
+  readonly #checks: TokenBucket;
 
   constructor(options: SlackPosterOptions) {
     this.#options = options;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.#checkDelayMs = options.checkDelayMs ?? 2_000;
-    this.#checksPerMinute = options.checksPerMinute ?? 1;
-    this.#checkTokens = this.#checksPerMinute;
+    this.#checks = new TokenBucket({ perMinute: options.checksPerMinute ?? 1 });
   }
 
   /**
@@ -114,7 +113,7 @@ export class SlackPoster {
           metrics.slackPostRetries.inc({ reason: retryReason(error) });
           logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
           if (isRateLimit(error)) this.#rateLimited(target.channel, retryInMs);
-          else await sleep(retryInMs, options.signal);
+          else await waitWithin(retryInMs, options.signal);
           continue;
         }
         if (error instanceof SlackPlatformError) {
@@ -144,7 +143,7 @@ export class SlackPoster {
     ) {
       const waitMs = until - performance.now();
       if (waitMs <= 0) return;
-      await sleep(waitMs, signal);
+      await waitWithin(waitMs, signal);
     }
   }
 
@@ -177,9 +176,9 @@ export class SlackPoster {
    */
   async #lookUp(target: PostTarget, options: PostOptions, startedAt: number): Promise<boolean | null> {
     const { logger, metrics } = this.#options;
-    if (target.thread === null || !this.#takeCheck()) return null;
+    if (target.thread === null || !this.#checks.take()) return null;
     try {
-      await sleep(this.#checkDelayMs, options.signal);
+      await waitWithin(this.#checkDelayMs, options.signal);
       const answer = await this.#call(
         "conversations.replies",
         {
@@ -202,16 +201,6 @@ export class SlackPoster {
     }
   }
 
-  #takeCheck(): boolean {
-    const now = performance.now();
-    const refill = ((now - this.#checksRefilledAt) * this.#checksPerMinute) / 60_000;
-    this.#checkTokens = Math.min(this.#checksPerMinute, this.#checkTokens + refill);
-    this.#checksRefilledAt = now;
-    if (this.#checkTokens < 1) return false;
-    this.#checkTokens--;
-    return true;
-  }
-
   /** One call with its own timeout, cut short by the reply's deadline too. */
   async #call(method: string, args: Parameters<SlackCaller>[1], deadline: AbortSignal) {
     const timeout = new AbortController();
@@ -225,14 +214,11 @@ export class SlackPoster {
 }
 
 /** Resolves after `ms`; rejects with a SlackDeadlineError once `signal` aborts. */
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+async function waitWithin(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time before this post");
   if (ms <= 0) return;
-  try {
-    await delay(ms, undefined, { signal });
-  } catch {
-    throw new SlackDeadlineError("the reply ran out of time waiting for its turn");
-  }
+  await sleep(ms, signal);
+  if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time waiting for its turn");
 }
 
 function isRateLimit(error: unknown): boolean {

@@ -1,3 +1,5 @@
+import { hostOf } from "../../src/redact-url.js";
+
 /**
  * Why auth.test failed: Slack's error code, the HTTP status, or (when Slack was not reached) the
  * variable and host it went to with the network error. Never the request: it carries the token.
@@ -19,12 +21,4 @@ export function describeStartFailure(error: unknown, apiUrl: string): string {
   }
   if (typeof code === "string") return `auth.test failed (${code})`;
   return `auth.test failed (${error instanceof Error ? error.name : "unknown error"})`;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "an invalid URL";
-  }
 }
