@@ -53,6 +53,8 @@ export interface SharedMemory {
   remember(key: string, value: string, ttlMs: number): Promise<void>;
   /** The value remembered under `key`, or null once forgotten or expired. */
   recall(key: string): Promise<string | null>;
+  /** Remembers `key` for `ttlMs`, atomically: true the first time, false while it is remembered. */
+  once(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** One 👍 or 👎 from one person on one answer. */

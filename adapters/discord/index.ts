@@ -39,6 +39,7 @@ export function createDiscordAdapter(
   const shared = {
     rest,
     sink: context.sink,
+    memory: context.memory,
     logger,
     access: new Access({
       allowedGuilds: config.allowedGuilds,

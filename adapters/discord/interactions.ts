@@ -4,13 +4,7 @@ import type { ChatMessage } from "../../src/types.js";
 import { REFUSAL } from "./access.js";
 import { ASK, NEW, QUESTION } from "./commands.js";
 import { threadNameFor } from "./events.js";
-import {
-  type DiscordIntakeDeps,
-  discordMessage,
-  NEW_CONVERSATION,
-  NEW_IN_THREAD,
-  UNAVAILABLE,
-} from "./intake.js";
+import { type DiscordIntakeDeps, discordMessage, NEW_CONVERSATION, NEW_IN_THREAD } from "./intake.js";
 import {
   deferReply,
   deleteOriginal,
@@ -180,7 +174,7 @@ export class CommandIntake {
     const result = await sink.submit(message);
     logger.debug({ interactionId: view.id, result }, "discord: command submitted");
     if (result === "stopped") await this.#replaceWithNotice(view, notices.restarting());
-    if (result === "unavailable") await this.#replaceWithNotice(view, UNAVAILABLE);
+    if (result === "unavailable") await this.#replaceWithNotice(view, notices.notTaken());
   }
 
   async #allowed(view: CommandView): Promise<boolean> {

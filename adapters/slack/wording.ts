@@ -12,10 +12,6 @@ export const REFUSAL_USER =
 export const EMPTY_QUESTION =
   "Hi! Mention me together with your question, and I'll answer here in the thread.";
 
-/** Socket Mode only (Slack does not deliver again there): the message could not be stored. */
-export const UNAVAILABLE =
-  "Sorry, I can't take questions right now. Please send yours again in a few minutes.";
-
 /**
  * The first line of a reply sent by DM because its thread refused it, by Slack's error code;
  * `{channel}` becomes a link to the channel.
