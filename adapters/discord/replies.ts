@@ -7,6 +7,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from "discord.js";
 import { FLAGGED_WARNING } from "../../src/notices.js";
+import { clickValue } from "../../src/pipeline/feedback-click.js";
 import { splitMessage } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
 
@@ -63,7 +64,7 @@ export function feedbackRow(token: string, disabled = false): APIActionRowCompon
   const button = (score: 0 | 1, emoji: string): APIButtonComponent => ({
     type: ComponentType.Button,
     style: ButtonStyle.Secondary,
-    custom_id: `${FEEDBACK_PREFIX}:${score}:${token}`,
+    custom_id: `${FEEDBACK_PREFIX}:${clickValue(score, token)}`,
     emoji: { name: emoji },
     disabled,
   });

@@ -7,9 +7,15 @@ import type {
   ViewSubmitAction,
   webApi,
 } from "@slack/bolt";
-import type { FeedbackPort, Vote } from "../../src/adapter.js";
+import type { FeedbackPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import { feedbackReplies, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
+import { feedbackReplies } from "../../src/pipeline/feedback.js";
+import {
+  type ClickResult,
+  commentForm,
+  onFeedbackClick,
+  onFeedbackComment,
+} from "../../src/pipeline/feedback-click.js";
 import { FEEDBACK_ACTION_ID } from "./render.js";
 
 export interface SlackFeedbackOptions {
@@ -24,9 +30,8 @@ const COMMENT_ACTION = "text";
 
 /** What the modal carries from the click to its submission or close (Slack returns it signed). */
 interface PendingVote {
-  /** Answer id, session id, voter. */
-  a: string;
-  s: string;
+  /** The answer's token (the button's payload) and the voter. */
+  k: string;
   v: string;
   /** Channel and thread where the person gets the ephemeral confirmation. */
   c: string;
@@ -36,10 +41,10 @@ interface PendingVote {
 type Client = Pick<webApi.WebClient, "chat" | "views">;
 
 /**
- * The feedback buttons' listeners: a 👍 is recorded at once; a 👎 opens a modal asking what went
- * wrong, and is recorded when the modal is sent (with the comment) or closed (without one), because
- * Twilio has no update: a vote recorded at the click could never get its comment. The person gets an
- * ephemeral confirmation either way. If the modal cannot be opened, the 👎 is recorded at once.
+ * The feedback buttons' listeners, translating for the core's click flow (src/pipeline/feedback-click.ts):
+ * a 👎's comment form is a modal, recorded when it is sent (with the comment) or closed (without one),
+ * because Twilio has no update: a vote recorded at the click could never get its comment. The person
+ * gets an ephemeral confirmation either way.
  */
 export function registerFeedback(app: App, options: SlackFeedbackOptions): void {
   const { logger } = options;
@@ -73,7 +78,10 @@ export function registerFeedback(app: App, options: SlackFeedbackOptions): void 
   );
 }
 
-async function onClick(
+/** Bolt acknowledged the click in the listener already. */
+const acknowledged = async () => {};
+
+function onClick(
   options: SlackFeedbackOptions,
   client: Client,
   body: BlockAction<FeedbackButtonsAction>,
@@ -81,34 +89,27 @@ async function onClick(
 ): Promise<void> {
   const { recorder, logger } = options;
   const where = { c: body.channel?.id ?? "", t: body.message?.thread_ts ?? body.message?.ts ?? null };
-  const tell = (text: string) => ephemeral(client, logger, where, body.user.id, text);
-  const colon = value.indexOf(":");
-  const score = value.slice(0, colon);
-  if (score !== "0" && score !== "1") {
-    logger.warn("slack feedback click with a value the bridge did not make; ignored");
-    return;
-  }
-  let ref: Awaited<ReturnType<FeedbackPort["unpack"]>>;
-  try {
-    ref = await recorder.unpack(value.slice(colon + 1));
-  } catch (error) {
-    logger.warn({ err: error }, "slack feedback: the store is unavailable");
-    return tell(feedbackReplies.unavailable);
-  }
-  if (!ref) return tell(feedbackReplies.expired);
   const voter = `${body.team?.id ?? body.user.team_id ?? ""}:${body.user.id}`;
-  const vote: Vote = { platform: "slack", voter, ...ref, score: score === "1" ? 1 : 0 };
-  if (vote.score === 0) {
-    const pending: PendingVote = { a: ref.answerId, s: ref.sessionId, v: voter, ...where };
-    try {
-      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(pending) });
-      return;
-    } catch (error) {
-      // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
-      logger.warn({ err: error }, "slack feedback: could not open the comment modal");
-    }
-  }
-  await tell(feedbackReplies[await recorder.record(vote)]);
+  return onFeedbackClick(
+    recorder,
+    logger,
+    { platform: "slack", voter, value },
+    {
+      acknowledge: acknowledged,
+      askComment: async (token) => {
+        try {
+          const view = commentModal({ k: token, v: voter, ...where });
+          await client.views.open({ trigger_id: body.trigger_id, view });
+          return true;
+        } catch (error) {
+          // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
+          logger.warn({ err: error }, "slack feedback: could not open the comment modal");
+          return false;
+        }
+      },
+      answer: (result) => confirm(client, logger, where, body.user.id, result),
+    },
+  );
 }
 
 async function onModalDone(
@@ -117,21 +118,21 @@ async function onModalDone(
   body: ViewSubmitAction | ViewClosedAction,
   text: string,
 ): Promise<void> {
+  const { recorder, logger } = options;
   const pending = readPending(body.view.private_metadata);
   if (!pending) {
-    options.logger.warn("slack feedback modal without the bridge's metadata; ignored");
+    logger.warn("slack feedback modal without the bridge's metadata; ignored");
     return;
   }
-  const vote: Vote = {
-    platform: "slack",
-    voter: pending.v,
-    answerId: pending.a,
-    sessionId: pending.s,
-    score: 0,
-    text,
-  };
-  const result = await options.recorder.record(vote);
-  await ephemeral(client, options.logger, pending, body.user.id, feedbackReplies[result]);
+  await onFeedbackComment(
+    recorder,
+    logger,
+    { platform: "slack", voter: pending.v, token: pending.k, text },
+    {
+      acknowledge: acknowledged,
+      answer: (result) => confirm(client, logger, pending, body.user.id, result),
+    },
+  );
 }
 
 /** The modal a 👎 opens: one optional comment; "Skip" (close) still records the vote. */
@@ -141,20 +142,20 @@ function commentModal(pending: PendingVote): types.ModalView {
     callback_id: COMMENT_CALLBACK_ID,
     notify_on_close: true,
     private_metadata: JSON.stringify(pending),
-    title: { type: "plain_text", text: "What went wrong?" },
-    submit: { type: "plain_text", text: "Send" },
-    close: { type: "plain_text", text: "Skip" },
+    title: { type: "plain_text", text: commentForm.title },
+    submit: { type: "plain_text", text: commentForm.submit },
+    close: { type: "plain_text", text: commentForm.skip },
     blocks: [
       {
         type: "input",
         block_id: COMMENT_BLOCK,
         optional: true,
-        label: { type: "plain_text", text: "Tell us what was wrong with the answer (optional)" },
+        label: { type: "plain_text", text: commentForm.label },
         element: {
           type: "plain_text_input",
           action_id: COMMENT_ACTION,
           multiline: true,
-          max_length: MAX_COMMENT_CHARS,
+          max_length: commentForm.maxChars,
         },
       },
     ],
@@ -164,28 +165,28 @@ function commentModal(pending: PendingVote): types.ModalView {
 function readPending(metadata: string): PendingVote | null {
   try {
     const value = JSON.parse(metadata) as Partial<PendingVote>;
-    const { a, s, v, c, t } = value;
-    if (typeof a !== "string" || typeof s !== "string" || typeof v !== "string" || typeof c !== "string")
-      return null;
-    return { a, s, v, c, t: typeof t === "string" ? t : null };
+    const { k, v, c, t } = value;
+    if (typeof k !== "string" || typeof v !== "string" || typeof c !== "string") return null;
+    return { k, v, c, t: typeof t === "string" ? t : null };
   } catch {
     return null;
   }
 }
 
-async function ephemeral(
+/** The ephemeral confirmation in the answer's thread. */
+async function confirm(
   client: Client,
   logger: Logger,
   where: Pick<PendingVote, "c" | "t">,
   user: string,
-  text: string,
+  result: ClickResult,
 ): Promise<void> {
   if (where.c === "") return;
   try {
     await client.chat.postEphemeral({
       channel: where.c,
       user,
-      text,
+      text: feedbackReplies[result],
       ...(where.t ? { thread_ts: where.t } : {}),
     });
   } catch (error) {

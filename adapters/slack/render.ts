@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import { FLAGGED_WARNING } from "../../src/notices.js";
 import { encodeRef } from "../../src/pipeline/feedback.js";
+import { clickValue } from "../../src/pipeline/feedback-click.js";
 import { splitMessage } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
@@ -74,12 +75,12 @@ export function renderMessages(reply: Reply, limit: number = MESSAGE_CHARS): Sla
           action_id: FEEDBACK_ACTION_ID,
           positive_button: {
             text: { type: "plain_text", text: "👍" },
-            value: `1:${token}`,
+            value: clickValue(1, token),
             accessibility_label: "Good answer",
           },
           negative_button: {
             text: { type: "plain_text", text: "👎" },
-            value: `0:${token}`,
+            value: clickValue(0, token),
             accessibility_label: "Bad answer",
           },
         },
