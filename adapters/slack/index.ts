@@ -10,7 +10,6 @@ import {
 import { Agent } from "undici";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/adapter.js";
 import type { SlackConfig } from "../../src/config.js";
-import type { Metrics } from "../../src/metrics.js";
 import type { ReplyAddress } from "../../src/types.js";
 import { registerAgentSurface } from "./agent.js";
 import { boltLogger } from "./bolt-logger.js";
@@ -19,6 +18,7 @@ import { registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
+import { registerSlackMetrics } from "./metrics.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
 import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
 import { describeStartFailure } from "./start-failure.js";
@@ -26,8 +26,6 @@ import { UserDirectory } from "./users.js";
 import { createSlackCaller } from "./web-call.js";
 
 export interface SlackAdapterOptions {
-  /** Counters of posting errors, rejected requests and unanswerable messages. */
-  metrics: Metrics;
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
   /** How often a DM's working status is set again while waiting. @default 100000 */
@@ -68,10 +66,10 @@ const DRAIN_MS = 5_000;
 export function createSlackAdapter(
   config: SlackConfig,
   context: AdapterContext,
-  options: SlackAdapterOptions,
+  options: SlackAdapterOptions = {},
 ): Adapter {
   const { logger } = context;
-  const { metrics } = options;
+  const metrics = registerSlackMetrics(context.metrics);
   const sdkLogger = boltLogger(
     logger.child({ component: "bolt" }),
     [config.botToken, config.signingSecret, config.appToken].filter((s): s is string => s !== null),

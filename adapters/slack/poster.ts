@@ -1,8 +1,8 @@
 import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
-import type { Metrics } from "../../src/metrics.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
 import { sleep } from "../../src/pipeline/sleep.js";
+import type { SlackMetrics } from "./metrics.js";
 import type { SlackMessage } from "./render.js";
 import {
   CREDENTIAL_ERRORS,
@@ -40,7 +40,7 @@ export class SlackDeadlineError extends Error {
 export interface SlackPosterOptions {
   call: SlackCaller;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<SlackMetrics, "postErrors" | "postRetries">;
   /** Told about `token_revoked`, `invalid_auth`, `account_inactive`… answers. */
   onCredentialError: (code: string) => void;
   /** One attempt's timeout. @default 10_000 */
@@ -110,7 +110,7 @@ export class SlackPoster {
       } catch (error) {
         const retryInMs = this.#retryDelay(error, attempt);
         if (retryInMs !== null) {
-          metrics.slackPostRetries.inc({ reason: retryReason(error) });
+          metrics.postRetries.inc({ reason: retryReason(error) });
           logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
           if (isRateLimit(error)) this.#rateLimited(target.channel, retryInMs);
           else await waitWithin(retryInMs, options.signal);
@@ -195,7 +195,7 @@ export class SlackPoster {
       if (messages.some((message) => markerOf(message) === options.key)) return true;
       return answer.has_more === true ? null : false;
     } catch (error) {
-      metrics.slackPostErrors.inc({ error: "lookup_failed" });
+      metrics.postErrors.inc({ error: "lookup_failed" });
       logger.warn({ err: error, channel: target.channel }, "could not look up a timed-out slack post");
       return null;
     }

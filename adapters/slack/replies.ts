@@ -1,10 +1,10 @@
 import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import type { Metrics } from "../../src/metrics.js";
 import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
+import type { SlackMetrics } from "./metrics.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { SlackDeadlineError, type SlackPoster } from "./poster.js";
 import { renderMessages, type SlackMessage, splitMrkdwn } from "./render.js";
@@ -33,7 +33,7 @@ export interface SlackPortDeps {
   /** Whether the bot token works: with a revoked one no reply can be posted. */
   health: Pick<CredentialHealth, "healthy">;
   logger: Logger;
-  metrics: Metrics;
+  metrics: SlackMetrics;
   /** The longest one reply may take to post, all its messages, waits and retries included. */
   replyTimeoutMs: number;
 }
@@ -104,13 +104,13 @@ async function postMessages(
     const key = `${ids.key}:${index}`;
     try {
       if ((await poster.post(thread, message, { key, signal })) === "unconfirmed") {
-        metrics.slackPostErrors.inc({ error: "unconfirmed" });
+        metrics.postErrors.inc({ error: "unconfirmed" });
         log.warn({ part: index }, "a slack post timed out and could not be confirmed; not repeated");
       }
     } catch (error) {
-      if (error instanceof SlackDeadlineError) metrics.slackPostErrors.inc({ error: "deadline" });
+      if (error instanceof SlackDeadlineError) metrics.postErrors.inc({ error: "deadline" });
       if (!(error instanceof SlackPlatformError)) throw error;
-      metrics.slackPostErrors.inc({ error: error.code });
+      metrics.postErrors.inc({ error: error.code });
       if (error.code === "msg_too_long") {
         // Slack's own limit was lower than ours: send it in halves (the splitter keeps 100 at least).
         // (Plain text: the feedback buttons of a last message that was too long are left off.)
@@ -119,7 +119,7 @@ async function postMessages(
         for (const [part, piece] of shorter.entries()) {
           await poster.post(thread, { text: piece }, { key: `${key}.${part}`, signal });
         }
-        metrics.slackFallbacks.inc({ via: "shorter" });
+        metrics.fallbacks.inc({ via: "shorter" });
         log.warn({ part: index, pieces: shorter.length }, "slack found a message too long; sent it shorter");
         continue;
       }
@@ -133,7 +133,7 @@ async function postMessages(
       for (const [part, piece] of [{ text: notice }, ...messages.slice(index)].entries()) {
         await poster.post(dm, piece, { key: `${key}:dm${part}`, signal });
       }
-      metrics.slackFallbacks.inc({ via: "dm" });
+      metrics.fallbacks.inc({ via: "dm" });
       log.warn({ error: error.code }, "slack refused the reply in its thread; sent it to the person by DM");
       return;
     }
