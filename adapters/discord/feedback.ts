@@ -18,7 +18,7 @@ import {
   onFeedbackClick,
   onFeedbackComment,
 } from "../../src/pipeline/feedback-click.js";
-import { FEEDBACK_PREFIX, feedbackRow } from "./replies.js";
+import { FEEDBACK_PREFIX, feedbackRow } from "./render.js";
 
 export interface DiscordFeedbackOptions {
   recorder: FeedbackPort;

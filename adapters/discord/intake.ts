@@ -1,6 +1,7 @@
 import type { Client, Message, REST } from "discord.js";
 import type { MessageSink, SharedMemory } from "../../src/adapter.js";
 import { BoundedMap } from "../../src/collections/bounded-map.js";
+import { KeyedSerial } from "../../src/collections/keyed-serial.js";
 import type { Logger } from "../../src/logger.js";
 import { notices } from "../../src/notices.js";
 import { shouldTellRefusal } from "../../src/refusals.js";
@@ -10,7 +11,6 @@ import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
 import { type PortTarget, postNote } from "./port.js";
-import { KeyedSerial } from "./serial.js";
 import type { DmConversations } from "./sessions.js";
 
 export const NEW_CONVERSATION =
