@@ -10,8 +10,7 @@ import {
 import { Agent } from "undici";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/adapter.js";
 import type { SlackConfig } from "../../src/config.js";
-import type { ReplyAddress } from "../../src/types.js";
-import { registerAgentSurface } from "./agent.js";
+import { createSlackCaller } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
 import { CredentialHealth } from "./credentials.js";
 import { registerFeedback } from "./feedback.js";
@@ -19,11 +18,11 @@ import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
 import { registerSlackMetrics } from "./metrics.js";
+import { type SlackPortDeps, threadPort } from "./port.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
-import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
 import { describeStartFailure } from "./start-failure.js";
+import { registerAgentSurface } from "./surface.js";
 import { UserDirectory } from "./users.js";
-import { createSlackCaller } from "./web-call.js";
 
 export interface SlackAdapterOptions {
   /** Answers faster than this show no working indicator. @default 1000 */
@@ -251,7 +250,7 @@ export function createSlackAdapter(
     platform: "slack",
     routes,
     portFor(address) {
-      return slackThreadPort(ports, slackTarget(address));
+      return threadPort(ports, address);
     },
     async start() {
       if (!authenticated) {
@@ -295,22 +294,6 @@ export function createSlackAdapter(
 /** Bolt wraps listener errors; the original says what happened. */
 function unwrap(error: unknown): unknown {
   return (error as { original?: unknown } | null)?.original ?? error;
-}
-
-/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
-function slackTarget(address: ReplyAddress): SlackTarget {
-  const { team, dm, channel, thread, ts, user } = address;
-  if (
-    typeof team !== "string" ||
-    typeof dm !== "boolean" ||
-    typeof channel !== "string" ||
-    typeof thread !== "string" ||
-    typeof ts !== "string"
-  ) {
-    throw new Error("not a Slack reply address");
-  }
-  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
-  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
 }
 
 function unavailable(response: ServerResponse): void {

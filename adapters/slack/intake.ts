@@ -6,12 +6,13 @@ import type { Logger } from "../../src/logger.js";
 import { notices } from "../../src/notices.js";
 import { shouldTellRefusal } from "../../src/refusals.js";
 import type { ChatMessage } from "../../src/types.js";
+import { refusalFor } from "./access.js";
 import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import { postNotice, type SlackPortDeps, type SlackTarget } from "./replies.js";
+import { postNotice, type SlackPortDeps, type SlackTarget } from "./port.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
-import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER } from "./wording.js";
+import { EMPTY_QUESTION } from "./wording.js";
 
 export interface SlackIntakeOptions {
   config: Pick<SlackConfig, "mode" | "threadFollowups" | "identity" | "allowedChannels" | "allowedUsers">;
@@ -193,16 +194,12 @@ export class SlackIntake {
   /** Answers a message outside the allow-lists with one polite refusal (see src/refusals.ts); true when refused. */
   async #refused(message: IncomingMessage, key: string): Promise<boolean> {
     const { config, memory, logger } = this.#options;
-    const { allowedUsers, allowedChannels } = config;
-    // The channel list is about channels: direct messages are governed by the user list alone.
-    const channelRefused =
-      allowedChannels !== null && message.trigger !== "dm" && !allowedChannels.has(message.channel);
-    const userRefused = allowedUsers !== null && !allowedUsers.has(message.user);
-    if (!channelRefused && !userRefused) return false;
+    const refusal = refusalFor(config, message);
+    if (refusal === null) return false;
     logger.info({ id: messageId(message), notice: "refused" }, "slack message not taken");
     const refused = { platform: "slack" as const, conversation: key, person: message.user };
     if (await shouldTellRefusal(memory, logger, refused)) {
-      this.#post(message, `refused:${messageId(message)}`, channelRefused ? REFUSAL_CHANNEL : REFUSAL_USER);
+      this.#post(message, `refused:${messageId(message)}`, refusal);
     }
     return true;
   }

@@ -2,8 +2,6 @@ import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
 import { sleep } from "../../src/pipeline/sleep.js";
-import type { SlackMetrics } from "./metrics.js";
-import type { SlackMessage } from "./render.js";
 import {
   CREDENTIAL_ERRORS,
   DEFAULT_RETRY_AFTER_MS,
@@ -13,7 +11,9 @@ import {
   SlackPlatformError,
   SlackRateLimitedError,
   SlackTimeout,
-} from "./web-call.js";
+} from "./api.js";
+import type { SlackMetrics } from "./metrics.js";
+import type { SlackMessage } from "./render.js";
 
 /** Where one message goes: a channel (or a user id, for the app's DM with them) and a thread root. */
 export interface PostTarget {

@@ -1,8 +1,8 @@
 import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/api.js";
 import { registerSlackMetrics } from "../../../adapters/slack/metrics.js";
 import { SlackPoster } from "../../../adapters/slack/poster.js";
-import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/web-call.js";
 import { Metrics } from "../../../src/metrics.js";
 import { memoryLogger } from "../../support/core.js";
 import { closedPort } from "../../support/ports.js";

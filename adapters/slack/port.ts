@@ -1,14 +1,14 @@
 import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
-import type { Reply } from "../../src/types.js";
+import type { Reply, ReplyAddress } from "../../src/types.js";
+import { SlackPlatformError } from "./api.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import type { SlackMetrics } from "./metrics.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { SlackDeadlineError, type SlackPoster } from "./poster.js";
 import { renderMessages, type SlackMessage, splitMrkdwn } from "./render.js";
-import { SlackPlatformError } from "./web-call.js";
 import { undeliverableNotice } from "./wording.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
@@ -55,7 +55,8 @@ const DM_INSTEAD: ReadonlySet<string> = new Set([
 ]);
 
 /** The core's handle on one Slack thread: its reply's messages in order, through the per-channel poster. */
-export function slackThreadPort(deps: SlackPortDeps, target: SlackTarget): ThreadPort {
+export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPort {
+  const target = slackTarget(address);
   // Slack clears a thread's status when the app posts there: the indicator need not do it then.
   let posted = false;
   return {
@@ -138,4 +139,20 @@ async function postMessages(
       return;
     }
   }
+}
+
+/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
+function slackTarget(address: ReplyAddress): SlackTarget {
+  const { team, dm, channel, thread, ts, user } = address;
+  if (
+    typeof team !== "string" ||
+    typeof dm !== "boolean" ||
+    typeof channel !== "string" ||
+    typeof thread !== "string" ||
+    typeof ts !== "string"
+  ) {
+    throw new Error("not a Slack reply address");
+  }
+  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
+  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
 }
