@@ -5,7 +5,6 @@ import type {
   types,
   ViewClosedAction,
   ViewSubmitAction,
-  webApi,
 } from "@slack/bolt";
 import type { FeedbackPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
@@ -16,10 +15,13 @@ import {
   onFeedbackClick,
   onFeedbackComment,
 } from "../../src/pipeline/feedback-click.js";
+import { callWithin, type SlackCaller } from "./api.js";
 import { FEEDBACK_ACTION_ID } from "./render.js";
 
 export interface SlackFeedbackOptions {
   recorder: FeedbackPort;
+  /** The adapter's Web API transport (the modal and the confirmation). */
+  call: SlackCaller;
   logger: Logger;
 }
 
@@ -38,7 +40,8 @@ interface PendingVote {
   t: string | null;
 }
 
-type Client = Pick<webApi.WebClient, "chat" | "views">;
+/** The modal and the confirmation must come within Slack's 3 s trigger; never worth a long wait. */
+const CALL_TIMEOUT_MS = 10_000;
 
 /**
  * The feedback buttons' listeners, translating for the core's click flow (src/pipeline/feedback-click.ts):
@@ -56,24 +59,24 @@ export function registerFeedback(app: App, options: SlackFeedbackOptions): void 
 
   app.action<BlockAction<FeedbackButtonsAction>>(
     { type: "block_actions", action_id: FEEDBACK_ACTION_ID },
-    async ({ ack, body, action, client }) => {
+    async ({ ack, body, action }) => {
       await ack();
-      later(onClick(options, client, body, action.value));
+      later(onClick(options, body, action.value));
     },
   );
   app.view<ViewSubmitAction>(
     { callback_id: COMMENT_CALLBACK_ID, type: "view_submission" },
-    async ({ ack, body, view, client }) => {
+    async ({ ack, body, view }) => {
       await ack();
       const text = view.state.values[COMMENT_BLOCK]?.[COMMENT_ACTION]?.value ?? "";
-      later(onModalDone(options, client, body, text));
+      later(onModalDone(options, body, text));
     },
   );
   app.view<ViewClosedAction>(
     { callback_id: COMMENT_CALLBACK_ID, type: "view_closed" },
-    async ({ ack, body, client }) => {
+    async ({ ack, body }) => {
       await ack();
-      later(onModalDone(options, client, body, ""));
+      later(onModalDone(options, body, ""));
     },
   );
 }
@@ -83,11 +86,10 @@ const acknowledged = async () => {};
 
 function onClick(
   options: SlackFeedbackOptions,
-  client: Client,
   body: BlockAction<FeedbackButtonsAction>,
   value: string,
 ): Promise<void> {
-  const { recorder, logger } = options;
+  const { recorder, logger, call } = options;
   const where = { c: body.channel?.id ?? "", t: body.message?.thread_ts ?? body.message?.ts ?? null };
   const voter = `${body.team?.id ?? body.user.team_id ?? ""}:${body.user.id}`;
   return onFeedbackClick(
@@ -99,7 +101,8 @@ function onClick(
       askComment: async (token) => {
         try {
           const view = commentModal({ k: token, v: voter, ...where });
-          await client.views.open({ trigger_id: body.trigger_id, view });
+          const args = { trigger_id: body.trigger_id, view: JSON.stringify(view) };
+          await callWithin(call, "views.open", args, CALL_TIMEOUT_MS);
           return true;
         } catch (error) {
           // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
@@ -107,18 +110,17 @@ function onClick(
           return false;
         }
       },
-      answer: (result) => confirm(client, logger, where, body.user.id, result),
+      answer: (result) => confirm(call, logger, where, body.user.id, result),
     },
   );
 }
 
 async function onModalDone(
   options: SlackFeedbackOptions,
-  client: Client,
   body: ViewSubmitAction | ViewClosedAction,
   text: string,
 ): Promise<void> {
-  const { recorder, logger } = options;
+  const { recorder, logger, call } = options;
   const pending = readPending(body.view.private_metadata);
   if (!pending) {
     logger.warn("slack feedback modal without the bridge's metadata; ignored");
@@ -130,7 +132,7 @@ async function onModalDone(
     { platform: "slack", voter: pending.v, token: pending.k, text },
     {
       acknowledge: acknowledged,
-      answer: (result) => confirm(client, logger, pending, body.user.id, result),
+      answer: (result) => confirm(call, logger, pending, body.user.id, result),
     },
   );
 }
@@ -175,7 +177,7 @@ function readPending(metadata: string): PendingVote | null {
 
 /** The ephemeral confirmation in the answer's thread. */
 async function confirm(
-  client: Client,
+  call: SlackCaller,
   logger: Logger,
   where: Pick<PendingVote, "c" | "t">,
   user: string,
@@ -183,12 +185,8 @@ async function confirm(
 ): Promise<void> {
   if (where.c === "") return;
   try {
-    await client.chat.postEphemeral({
-      channel: where.c,
-      user,
-      text: feedbackReplies[result],
-      ...(where.t ? { thread_ts: where.t } : {}),
-    });
+    const args = { channel: where.c, user, text: feedbackReplies[result], thread_ts: where.t ?? undefined };
+    await callWithin(call, "chat.postEphemeral", args, CALL_TIMEOUT_MS);
   } catch (error) {
     logger.warn({ err: error }, "slack feedback: could not post the confirmation");
   }

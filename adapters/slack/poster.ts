@@ -4,13 +4,14 @@ import { backoffMs } from "../../src/pipeline/retry-policy.js";
 import { sleep } from "../../src/pipeline/sleep.js";
 import {
   CREDENTIAL_ERRORS,
+  callWithin,
   DEFAULT_RETRY_AFTER_MS,
+  type SlackArgs,
   type SlackCaller,
   SlackHttpError,
   SlackNetworkError,
   SlackPlatformError,
   SlackRateLimitedError,
-  SlackTimeout,
 } from "./api.js";
 import type { SlackMetrics } from "./metrics.js";
 import type { SlackMessage } from "./render.js";
@@ -202,14 +203,8 @@ export class SlackPoster {
   }
 
   /** One call with its own timeout, cut short by the reply's deadline too. */
-  async #call(method: string, args: Parameters<SlackCaller>[1], deadline: AbortSignal) {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new SlackTimeout()), this.#attemptTimeoutMs);
-    try {
-      return await this.#options.call(method, args, AbortSignal.any([timeout.signal, deadline]));
-    } finally {
-      clearTimeout(timer);
-    }
+  #call(method: string, args: SlackArgs, deadline: AbortSignal) {
+    return callWithin(this.#options.call, method, args, this.#attemptTimeoutMs, deadline);
   }
 }
 
