@@ -53,6 +53,8 @@ export interface SharedMemory {
   remember(key: string, value: string, ttlMs: number): Promise<void>;
   /** The value remembered under `key`, or null once forgotten or expired. */
   recall(key: string): Promise<string | null>;
+  /** Remembers `key` for `ttlMs`, atomically: true the first time, false while it is remembered. */
+  once(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** One 👍 or 👎 from one person on one answer. */
@@ -85,10 +87,27 @@ export interface FeedbackPort {
   unpack(token: string): Promise<FeedbackRef | null>;
 }
 
+/** A counter on the bridge's /metrics. */
+export interface CounterPort<L extends string> {
+  inc(labels: Record<L, string | number>): void;
+}
+
+/** The bridge's metrics as an adapter sees them: the core's own it may count, and room for its own. */
+export interface MetricsPort {
+  /**
+   * Registers a counter of the adapter's platform (named `bridge_<platform>_…`) on the bridge's
+   * /metrics; asking again for the same name gives the same counter.
+   */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): CounterPort<L>;
+  /** Messages not handed to the core because no reply could be posted (revoked credentials). */
+  readonly messagesUnanswerable: CounterPort<"platform" | "reason">;
+}
+
 /** What an adapter factory receives besides its own platform config. */
 export interface AdapterContext {
   sink: MessageSink;
   logger: Logger;
+  metrics: MetricsPort;
   /** Records 👍/👎 clicks; null when FEEDBACK=off. */
   feedback: FeedbackPort | null;
   memory: SharedMemory;

@@ -199,12 +199,13 @@ async function createAdapters(
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({
     ...shared,
+    metrics,
     logger: options.logger.child({ platform }),
   });
   const adapters: Adapter[] = [];
   if (config.slack) {
     const { createSlackAdapter } = await import("../adapters/slack/index.js");
-    adapters.push(createSlackAdapter(config.slack, context("slack"), { metrics }));
+    adapters.push(createSlackAdapter(config.slack, context("slack")));
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("../adapters/discord/index.js");

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { MetricsPort } from "./adapter.js";
 import type { Platform, ReplyKind } from "./types.js";
 
 export type CallOutcome =
@@ -13,8 +14,11 @@ export type CallOutcome =
   /** HTTP 401/403: the assistant's credentials were refused. */
   | "unauthorized";
 
-/** Every metric the bridge exports, on a registry of its own (so tests can make several). */
-export class Metrics {
+/**
+ * Every metric of the core, on a registry of its own (so tests can make several); adapters register
+ * their platform's own through `counter`.
+ */
+export class Metrics implements MetricsPort {
   readonly registry = new Registry();
   #readDepth: (() => Promise<number>) | null = null;
   readonly messagesReceived = new Counter({
@@ -103,36 +107,18 @@ export class Metrics {
     help: "Answers longer than ANSWER_MAX_CHARS, shown as their start and end.",
     registers: [this.registry],
   });
-  readonly slackPostErrors = new Counter({
-    name: "bridge_slack_post_errors_total",
-    help: "Slack posts refused or lost, by Slack's error code (not_in_channel, msg_too_long, timeout, ...).",
-    labelNames: ["error"] as const,
-    registers: [this.registry],
-  });
-  readonly slackPostRetries = new Counter({
-    name: "bridge_slack_post_retries_total",
-    help: "Slack posts sent again because the first attempt surely did not post (429, refused, 502/503).",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
-  readonly slackFallbacks = new Counter({
-    name: "bridge_slack_fallback_notices_total",
-    help: "Replies that could not go to their thread and reached the person another way, by way.",
-    labelNames: ["via"] as const,
-    registers: [this.registry],
-  });
-  readonly slackRequestsRejected = new Counter({
-    name: "bridge_slack_requests_rejected_total",
-    help: "Requests to /slack/events refused before Bolt saw them, by reason.",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
   readonly messagesUnanswerable = new Counter({
     name: "bridge_messages_unanswerable_total",
     help: "Platform messages not handed to the core because no reply could be posted (revoked credentials).",
     labelNames: ["platform", "reason"] as const,
     registers: [this.registry],
   });
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    const known = this.registry.getSingleMetric(name);
+    if (known instanceof Counter) return known as Counter<L>;
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
 
   /** Adds Node's process metrics (memory, event loop lag, ...). */
   collectProcessMetrics(): void {

@@ -14,6 +14,8 @@ export const notices = {
   busy: () => "I'm busy with other questions right now. Please try again shortly.",
   tooLong: (limit: number) =>
     `Your message is too long for the assistant: please keep it under ${limit.toLocaleString("en-US")} characters.`,
+  /** The message could not be stored (store down) and the platform will not deliver it again. */
+  notTaken: () => "Sorry, I can't take questions right now. Please send yours again in a few minutes.",
   restarting: () => "I'm restarting and could not finish this one. Please ask again in a minute.",
   lost: (requestId: string) =>
     `Sorry, your answer was lost while I restarted. Please ask again. ${ref(requestId)}`,

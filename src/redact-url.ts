@@ -6,3 +6,12 @@
 export function redactUrl(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/*)?[^@]*@/i, "$1***@").replace(/([?&][^=&#]*=)[^&#]*/g, "$1***");
 }
+
+/** The host of a configured URL, for an error that must say where a call went (never the whole URL). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "an invalid URL";
+  }
+}

@@ -1,5 +1,4 @@
 import { BoundedMap } from "../../src/collections/bounded-map.js";
-import { TtlSet } from "../../src/collections/ttl-set.js";
 
 export const REFUSAL = "Sorry, I'm not set up to answer you here.";
 
@@ -12,8 +11,6 @@ export interface AccessOptions {
   isMember: (guildId: string, userId: string) => Promise<boolean>;
   /** @default 10 minutes */
   memberTtlMs?: number;
-  /** A refused user hears the refusal once per this long, not on every message. @default 1 hour */
-  refusalTtlMs?: number;
   /** @default Date.now */
   now?: () => number;
 }
@@ -29,17 +26,11 @@ const MAX_USERS = 10_000;
 export class Access {
   readonly #options: AccessOptions;
   readonly #members = new BoundedMap<string, { allowed: boolean; until: number }>(MAX_USERS);
-  readonly #refused: TtlSet;
   readonly #now: () => number;
 
   constructor(options: AccessOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#refused = new TtlSet({
-      ttlMs: options.refusalTtlMs ?? 60 * 60_000,
-      maxEntries: MAX_USERS,
-      now: this.#now,
-    });
   }
 
   /** Whether to answer `userId` in `guildId` (null for a DM). Rejects when the membership lookup fails. */
@@ -49,11 +40,6 @@ export class Access {
     if (!allowedGuilds) return true;
     if (guildId !== null) return allowedGuilds.has(guildId);
     return this.#memberOfAllowedGuild(userId, allowedGuilds);
-  }
-
-  /** True the first time in a while that `userId` is refused: say it once, then stay quiet. */
-  shouldTellRefusal(userId: string): boolean {
-    return this.#refused.add(userId);
   }
 
   async #memberOfAllowedGuild(userId: string, guilds: ReadonlySet<string>): Promise<boolean> {

@@ -8,10 +8,17 @@ import {
   type ModalSubmitInteraction,
   TextInputStyle,
 } from "discord.js";
-import type { FeedbackPort, VoteResult } from "../../src/adapter.js";
+import type { FeedbackPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import { feedbackReplies, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
-import { FEEDBACK_PREFIX, feedbackRow } from "./replies.js";
+import { feedbackReplies } from "../../src/pipeline/feedback.js";
+import {
+  type ClickResult,
+  type ClickSurface,
+  commentForm,
+  onFeedbackClick,
+  onFeedbackComment,
+} from "../../src/pipeline/feedback-click.js";
+import { FEEDBACK_PREFIX, feedbackRow } from "./render.js";
 
 export interface DiscordFeedbackOptions {
   recorder: FeedbackPort;
@@ -24,10 +31,11 @@ const BUTTON_PREFIX = `${FEEDBACK_PREFIX}:`;
 const COMMENT_INPUT = "comment";
 
 /**
- * The feedback buttons' permanent listener. It handles only its own custom_ids (`fb:…`, `fbc:…`), so
- * other `interactionCreate` listeners (slash commands) work beside it. A 👍 is recorded at once; a 👎
- * opens a modal with an optional comment and is recorded when the modal is sent. Discord tells the
- * bot nothing when a modal is dismissed, so a dismissed 👎 is not recorded (the person may click again).
+ * The feedback buttons' permanent listener, translating for the core's click flow
+ * (src/pipeline/feedback-click.ts). It handles only its own custom_ids (`fb:…`, `fbc:…`), so other
+ * `interactionCreate` listeners (slash commands) work beside it. A 👎's comment form is a modal,
+ * recorded when it is sent. Discord tells the bot nothing when a modal is dismissed, so a dismissed
+ * 👎 is not recorded (the person may click again).
  */
 export function registerFeedback(client: Client, options: DiscordFeedbackOptions): void {
   client.on("interactionCreate", (interaction) => {
@@ -38,16 +46,22 @@ export function registerFeedback(client: Client, options: DiscordFeedbackOptions
 }
 
 async function handle(interaction: Interaction, options: DiscordFeedbackOptions): Promise<void> {
+  const { recorder, logger } = options;
   if (interaction.isButton() && interaction.customId.startsWith(BUTTON_PREFIX)) {
-    const rest = interaction.customId.slice(BUTTON_PREFIX.length);
-    const score = rest.slice(0, 1);
-    const token = rest.slice(2);
-    if (rest[1] !== ":" || token === "") return;
-    if (score === "1") return vote(interaction, options, token, 1, "");
-    if (score === "0") {
-      // A modal must be the first answer to the click (no store call before it: 3 s).
-      await interaction.showModal(commentModal(token));
-    }
+    const value = interaction.customId.slice(BUTTON_PREFIX.length);
+    await onFeedbackClick(
+      recorder,
+      logger,
+      { platform: "discord", voter: interaction.user.id, value },
+      {
+        ...surface(interaction, value.slice(2)),
+        askComment: async (token) => {
+          // A modal must be the first answer to the click (no store call before it: 3 s).
+          await interaction.showModal(commentModal(token));
+          return true;
+        },
+      },
+    );
     return;
   }
   if (interaction.isModalSubmit() && interaction.customId.startsWith(MODAL_PREFIX)) {
@@ -59,60 +73,44 @@ async function handle(interaction: Interaction, options: DiscordFeedbackOptions)
     } catch {
       // no comment
     }
-    await vote(interaction, options, token, 0, text);
+    const comment = { platform: "discord" as const, voter: interaction.user.id, token, text };
+    await onFeedbackComment(recorder, logger, comment, surface(interaction, token));
   }
 }
 
 /**
- * Acknowledges within Discord's 3 s, records, then confirms. In a DM only the voter sees the answer,
- * so its buttons are disabled; in a server anyone may vote, so the voter gets an ephemeral reply.
+ * Acknowledges within Discord's 3 s, then confirms. In a DM only the voter sees the answer, so its
+ * buttons are disabled once the vote counts; in a server anyone may vote, so the voter gets an
+ * ephemeral reply.
  */
-async function vote(
+function surface(
   interaction: ButtonInteraction | ModalSubmitInteraction,
-  options: DiscordFeedbackOptions,
   token: string,
-  score: 0 | 1,
-  text: string,
-): Promise<void> {
+): Pick<ClickSurface, "acknowledge" | "answer"> {
   const inDm = interaction.guildId === null && interaction.message !== null;
-  if (inDm) await interaction.deferUpdate();
-  else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-
-  const result = await record(options, interaction.user.id, token, score, text);
-  const counted = result === "recorded" || result === "already";
-  if (inDm && counted) {
-    await interaction.editReply({ components: [feedbackRow(token, true)] });
-  } else if (inDm) {
-    await interaction.followUp({ content: feedbackReplies[result], flags: MessageFlags.Ephemeral });
-  } else {
-    await interaction.editReply({ content: feedbackReplies[result] });
-  }
-}
-
-async function record(
-  options: DiscordFeedbackOptions,
-  voter: string,
-  token: string,
-  score: 0 | 1,
-  text: string,
-): Promise<VoteResult | "expired"> {
-  const { recorder, logger } = options;
-  let ref: Awaited<ReturnType<FeedbackPort["unpack"]>>;
-  try {
-    ref = await recorder.unpack(token);
-  } catch (error) {
-    logger.warn({ err: error }, "discord feedback: the store is unavailable");
-    return "unavailable";
-  }
-  if (!ref) return "expired";
-  return recorder.record({ platform: "discord", voter, ...ref, score, text });
+  return {
+    acknowledge: async () => {
+      if (inDm) await interaction.deferUpdate();
+      else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    },
+    answer: async (result: ClickResult) => {
+      const counted = result === "recorded" || result === "already";
+      if (inDm && counted) {
+        await interaction.editReply({ components: [feedbackRow(token, true)] });
+      } else if (inDm) {
+        await interaction.followUp({ content: feedbackReplies[result], flags: MessageFlags.Ephemeral });
+      } else {
+        await interaction.editReply({ content: feedbackReplies[result] });
+      }
+    },
+  };
 }
 
 /** The 👎 modal: one optional comment. */
 function commentModal(token: string): APIModalInteractionResponseCallbackData {
   return {
     custom_id: `${MODAL_PREFIX}${token}`,
-    title: "What went wrong?",
+    title: commentForm.title,
     components: [
       {
         type: ComponentType.ActionRow,
@@ -121,9 +119,9 @@ function commentModal(token: string): APIModalInteractionResponseCallbackData {
             type: ComponentType.TextInput,
             custom_id: COMMENT_INPUT,
             style: TextInputStyle.Paragraph,
-            label: "What was wrong with the answer? (optional)",
+            label: commentForm.label,
             required: false,
-            max_length: MAX_COMMENT_CHARS,
+            max_length: commentForm.maxChars,
           },
         ],
       },

@@ -3,15 +3,13 @@ import type { Adapter, AdapterContext } from "../../src/adapter.js";
 import type { DiscordConfig } from "../../src/config.js";
 import { Access } from "./access.js";
 import { isGuildMember, recentMessages } from "./api.js";
-import { createClient, explainStartFailure, GATEWAY_INTENTS } from "./client.js";
-import { registerCommands } from "./commands.js";
+import { createClient, explainStartFailure, GATEWAY_INTENTS, watchConnection } from "./client.js";
+import { CommandIntake } from "./command-intake.js";
 import { registerFeedback } from "./feedback.js";
 import { Intake } from "./intake.js";
-import { interactionAddress, interactionPort } from "./interaction-port.js";
-import { CommandIntake } from "./interactions.js";
-import { DiscordPort, type PortOptions, portTarget } from "./port.js";
+import { type PortOptions, threadPort } from "./port.js";
 import { DmConversations } from "./sessions.js";
-import { watchConnection } from "./status.js";
+import { registerCommands } from "./surface.js";
 
 export interface DiscordAdapterOptions {
   /** How often "typing…" is sent again while an answer is pending (Discord shows it ~10 s). @default 8000 */
@@ -39,6 +37,7 @@ export function createDiscordAdapter(
   const shared = {
     rest,
     sink: context.sink,
+    memory: context.memory,
     logger,
     access: new Access({
       allowedGuilds: config.allowedGuilds,
@@ -74,9 +73,7 @@ export function createDiscordAdapter(
     platform: "discord",
     routes: new Map(),
     portFor(address) {
-      // A slash command's reply goes through its interaction; a message's, to its channel.
-      if (address.kind === "interaction") return interactionPort(interactionAddress(address), portOptions);
-      return new DiscordPort(portTarget(address), portOptions);
+      return threadPort(address, portOptions);
     },
     async start() {
       const abort = new AbortController();

@@ -1,20 +1,20 @@
 import type { Client, Message, REST } from "discord.js";
-import type { MessageSink } from "../../src/adapter.js";
+import type { MessageSink, SharedMemory } from "../../src/adapter.js";
 import { BoundedMap } from "../../src/collections/bounded-map.js";
+import { KeyedSerial } from "../../src/collections/keyed-serial.js";
 import type { Logger } from "../../src/logger.js";
+import { notices } from "../../src/notices.js";
+import { shouldTellRefusal } from "../../src/refusals.js";
 import type { ChatMessage } from "../../src/types.js";
 import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
 import { type PortTarget, postNote } from "./port.js";
-import { KeyedSerial } from "./serial.js";
 import type { DmConversations } from "./sessions.js";
 
 export const NEW_CONVERSATION =
   "New conversation started: I won't remember what we said before this message.";
-export const UNAVAILABLE =
-  "Sorry, I can't take questions right now. Please send yours again in a few minutes.";
 export const NEW_IN_THREAD =
   "Each thread is one conversation. To start a new one, mention me in a channel with your question.";
 
@@ -35,6 +35,8 @@ export interface DiscordIntakeDeps {
   access: Access;
   /** The same for typed messages and commands: `/new` and a typed `/new` reset the same thing. */
   conversations: DmConversations;
+  /** Who was told a refusal where (see src/refusals.ts). */
+  memory: SharedMemory;
   /** False once the adapter stopped taking messages (or before it is ready). */
   taking: () => boolean;
 }
@@ -92,7 +94,7 @@ export class Intake {
   }
 
   async #handle(initial: MessageView, botId: string): Promise<void> {
-    const { access, logger } = this.#options;
+    const { access, logger, memory } = this.#options;
     const view = await this.#withThreadOwner(initial);
     const trigger = classify(view, botId);
     if (trigger.kind === "ignore") {
@@ -105,7 +107,8 @@ export class Intake {
     });
     if (!allowed) {
       logger.info({ userId: view.authorId, guildId: view.guildId }, "discord: refused by the allow-lists");
-      if (access.shouldTellRefusal(view.authorId)) await this.#note(view, REFUSAL, "refusal");
+      const refused = { platform: "discord" as const, conversation: view.channelId, person: view.authorId };
+      if (await shouldTellRefusal(memory, logger, refused)) await this.#note(view, REFUSAL, "refusal");
       return;
     }
     await this.#dispatch(view, trigger);
@@ -185,7 +188,7 @@ export class Intake {
     const result = await sink.submit(message);
     logger.debug({ messageId: view.id, result }, "discord: message submitted");
     // Discord never delivers again: say so rather than leave the question unanswered.
-    if (result === "unavailable") await this.#note(view, UNAVAILABLE, "unavailable");
+    if (result === "unavailable") await this.#note(view, notices.notTaken(), "unavailable");
   }
 
   async #note(view: MessageView, text: string, purpose: string): Promise<void> {

@@ -1,10 +1,19 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { REST } from "discord.js";
 import type { FeedbackPort, ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import type { Reply, ReplyAddress } from "../../src/types.js";
-import { postMessage, sendTyping } from "./api.js";
-import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./replies.js";
+import { sleep } from "../../src/pipeline/sleep.js";
+import type { Reply, ReplyAddress, ReplyKind } from "../../src/types.js";
+import {
+  deleteOriginal,
+  editOriginal,
+  followUp,
+  InteractionCallError,
+  postMessage,
+  sendTyping,
+  startThread,
+  TOKEN_LIFETIME_MS,
+} from "./api.js";
+import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./render.js";
 
 /** The longest an answer waits for a typing request still on its way. */
 const TYPING_WAIT_MS = 1000;
@@ -22,7 +31,7 @@ export interface PortTarget {
 }
 
 /** The target a Discord message was stored with, checked: a malformed one is a bug, not a reply. */
-export function portTarget(address: ReplyAddress): PortTarget {
+function portTarget(address: ReplyAddress): PortTarget {
   const { channelId, replyTo, questionId } = address;
   if (
     typeof channelId !== "string" ||
@@ -43,93 +52,87 @@ export interface PortOptions {
   typingLoops: Set<NodeJS.Timeout>;
   /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
   feedback: FeedbackPort | null;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** The port for a stored reply address: a slash command's reply goes through its interaction, a message's to its channel. */
+export function threadPort(address: ReplyAddress, options: PortOptions): ThreadPort {
+  if (address.kind === "interaction") return interactionPort(interactionAddress(address), options);
+  return channelPort(portTarget(address), options);
 }
 
 /** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
-export class DiscordPort implements ThreadPort {
-  readonly #target: PortTarget;
-  readonly #options: PortOptions;
-  #loop: NodeJS.Timeout | undefined;
+export function channelPort(target: PortTarget, options: PortOptions): ThreadPort {
+  const { rest, logger, typingIntervalMs, typingLoops } = options;
+  let loop: NodeJS.Timeout | undefined;
   /** The typing request on its way, if any (never rejects); awaited so it cannot land after the answer. */
-  #typing: Promise<void> | null = null;
+  let typing: Promise<void> | null = null;
 
-  constructor(target: PortTarget, options: PortOptions) {
-    this.#target = target;
-    this.#options = options;
-  }
-
-  /** Posts the reply's messages in order; the first answers the question. Throws if one fails. */
-  async post(reply: Reply): Promise<void> {
-    // A typing request that lands after the answer would show "typing…" again for 10 s: stop first.
-    await this.#stopTyping();
-    const { rest } = this.#options;
-    const parts = renderReply(reply);
-    const buttons = await this.#feedbackRow(reply);
-    for (const [index, content] of parts.entries()) {
-      const body = messageBody(content, {
-        nonce: nonceFor(this.#target.questionId, index),
-        replyTo: index === 0 ? this.#target.replyTo : null,
-        ...(buttons && index === parts.length - 1 ? { components: [buttons] } : {}),
-      });
-      await postMessage(rest, this.#target.channelId, body);
+  const stopTyping = async () => {
+    if (loop) {
+      clearInterval(loop);
+      typingLoops.delete(loop);
+      loop = undefined;
     }
-  }
+    if (!typing) return;
+    // Bounded: a typing request stuck behind a rate limit must not hold the answer back.
+    const timeout = new AbortController();
+    await Promise.race([typing, sleep(TYPING_WAIT_MS, timeout.signal)]);
+    timeout.abort();
+  };
 
   /** The feedback row for an answer's last message; none when off, or when the store cannot keep its payload. */
-  async #feedbackRow(reply: Reply) {
-    const recorder = this.#options.feedback;
+  const feedbackRowFor = async (reply: Reply) => {
+    const recorder = options.feedback;
     if (!reply.feedback || !recorder) return null;
     try {
       return feedbackRow(await recorder.pack(reply.feedback, FEEDBACK_TOKEN_CHARS));
     } catch (error) {
       // The answer matters more than its buttons.
-      this.#options.logger.warn({ err: error }, "discord: answer posted without feedback buttons");
+      logger.warn({ err: error }, "discord: answer posted without feedback buttons");
       return null;
     }
-  }
+  };
 
-  /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
-  canReply(): boolean {
-    return true;
-  }
-
-  startWorking(): () => Promise<void> {
-    const { rest, logger, typingIntervalMs, typingLoops } = this.#options;
-    const channelId = this.#target.channelId;
-    const type = () => {
-      const request: Promise<void> = sendTyping(rest, channelId)
-        .catch((error: unknown) => {
-          // Typing is a nicety: a failure is not worth more than a debug line.
-          logger.debug({ err: error, channelId }, "discord: could not send the typing indicator");
-        })
-        .then(() => {
-          if (this.#typing === request) this.#typing = null;
+  return {
+    /** Posts the reply's messages in order; the first answers the question. Throws if one fails. */
+    async post(reply: Reply) {
+      // A typing request that lands after the answer would show "typing…" again for 10 s: stop first.
+      await stopTyping();
+      const parts = renderReply(reply);
+      const buttons = await feedbackRowFor(reply);
+      for (const [index, content] of parts.entries()) {
+        const body = messageBody(content, {
+          nonce: nonceFor(target.questionId, index),
+          replyTo: index === 0 ? target.replyTo : null,
+          ...(buttons && index === parts.length - 1 ? { components: [buttons] } : {}),
         });
-      this.#typing = request;
-    };
-    type();
-    const loop = setInterval(type, typingIntervalMs);
-    loop.unref();
-    typingLoops.add(loop);
-    this.#loop = loop;
-    return () => this.#stopTyping();
-  }
-
-  async #stopTyping(): Promise<void> {
-    if (this.#loop) {
-      clearInterval(this.#loop);
-      this.#options.typingLoops.delete(this.#loop);
-      this.#loop = undefined;
-    }
-    if (!this.#typing) return;
-    // Bounded: a typing request stuck behind a rate limit must not hold the answer back.
-    const timeout = new AbortController();
-    await Promise.race([
-      this.#typing,
-      delay(TYPING_WAIT_MS, undefined, { signal: timeout.signal }).catch(() => undefined),
-    ]);
-    timeout.abort();
-  }
+        await postMessage(rest, target.channelId, body);
+      }
+    },
+    /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
+    canReply: () => true,
+    startWorking() {
+      const channelId = target.channelId;
+      const type = () => {
+        const request: Promise<void> = sendTyping(rest, channelId)
+          .catch((error: unknown) => {
+            // Typing is a nicety: a failure is not worth more than a debug line.
+            logger.debug({ err: error, channelId }, "discord: could not send the typing indicator");
+          })
+          .then(() => {
+            if (typing === request) typing = null;
+          });
+        typing = request;
+      };
+      type();
+      loop = setInterval(type, typingIntervalMs);
+      loop.unref();
+      typingLoops.add(loop);
+      return stopTyping;
+    },
+  };
 }
 
 /** Posts one short message of the adapter's own (a refusal, a `/new` confirmation), idempotent per `key`. */
@@ -139,4 +142,121 @@ export async function postNote(rest: REST, target: PortTarget, text: string, key
     target.channelId,
     messageBody(text, { nonce: nonceFor(key, 0), replyTo: target.replyTo }),
   );
+}
+
+/**
+ * Where the replies to a slash command go: all any process needs to answer it, as plain JSON. The
+ * token is a credential for 15 minutes: it may be stored with the queued message, never logged.
+ */
+export interface InteractionAddress {
+  kind: "interaction";
+  applicationId: string;
+  token: string;
+  /** When Discord created the interaction (ms since the epoch): the token lives 15 minutes from then. */
+  issuedAt: number;
+  /** Where the command was used: a DM channel, a server text channel or a thread. */
+  channelId: string;
+  /** The reply the deferral created; null when Discord did not tell. */
+  replyId: string | null;
+  /** In a server text channel: the name of the thread started on the reply, where the talk goes on. */
+  threadName: string | null;
+  /** The interaction's id: nonces derive from it, so a second process answering it cannot post twice. */
+  questionId: string;
+}
+
+/** The interaction address a command was stored with, checked: a malformed one is a bug, not a reply. */
+function interactionAddress(address: ReplyAddress): InteractionAddress {
+  const { applicationId, token, issuedAt, channelId, replyId, threadName, questionId } = address;
+  const text = (value: unknown): value is string => typeof value === "string";
+  const textOrNull = (value: unknown): value is string | null => value === null || typeof value === "string";
+  if (
+    !text(applicationId) ||
+    !text(token) ||
+    typeof issuedAt !== "number" ||
+    !text(channelId) ||
+    !textOrNull(replyId) ||
+    !textOrNull(threadName) ||
+    !text(questionId)
+  ) {
+    throw new Error("not a Discord interaction address");
+  }
+  return { kind: "interaction", applicationId, token, issuedAt, channelId, replyId, threadName, questionId };
+}
+
+/** Notices only the asker needs to see. */
+const EPHEMERAL: ReadonlySet<ReplyKind> = new Set(["busy", "too_long"]);
+/** The last stretch of the token's life is not used: a long answer must not be cut off midway. */
+const SAFETY_MS = 60_000;
+
+/**
+ * The core's handle on a slash command, rebuilt from its address alone. The answer edits the
+ * deferred reply and continues in follow-ups; in a server text channel a thread is then started on
+ * the reply. Busy and too-long notices replace the reply with a message only the asker sees. Once
+ * the token has expired, the answer is posted as an ordinary message in the thread or channel.
+ */
+function interactionPort(address: InteractionAddress, options: PortOptions): ThreadPort {
+  const { rest, logger } = options;
+  const now = options.now ?? Date.now;
+  const { applicationId, token } = address;
+  const live = () => now() < address.issuedAt + TOKEN_LIFETIME_MS - SAFETY_MS;
+  const log = logger.child({ interactionId: address.questionId });
+
+  const thread = async (): Promise<string | null> => {
+    if (address.threadName === null || address.replyId === null) return null;
+    return startThread(rest, address.channelId, address.replyId, address.threadName).catch(
+      (error: unknown) => {
+        // The answer is there all the same; follow-ups then need a mention or another /ask.
+        log.warn(
+          { err: error, channelId: address.channelId },
+          "discord: could not start a thread on the reply",
+        );
+        return null;
+      },
+    );
+  };
+
+  /** After the token: the parts from `first` on, as the bot's own messages. */
+  const ordinary = async (parts: readonly string[], first: number) => {
+    const threadId = await thread();
+    const channelId = threadId ?? address.channelId;
+    for (let index = first; index < parts.length; index++) {
+      const content = parts[index] ?? "";
+      const replyTo = index === first && threadId === null ? address.replyId : null;
+      await postMessage(
+        rest,
+        channelId,
+        messageBody(content, { nonce: nonceFor(address.questionId, index), replyTo }),
+      );
+    }
+  };
+
+  return {
+    async post(reply: Reply) {
+      const parts = renderReply(reply);
+      if (!live()) return ordinary(parts, 0);
+      let sent = 0;
+      try {
+        if (EPHEMERAL.has(reply.kind)) {
+          await deleteOriginal(rest, applicationId, token).catch((error: unknown) => {
+            log.debug({ err: error }, "discord: could not delete the deferred reply");
+          });
+          for (const part of parts) await followUp(rest, applicationId, token, part, true);
+          return;
+        }
+        await editOriginal(rest, applicationId, token, parts[0] ?? "");
+        sent = 1;
+        await thread();
+        for (; sent < parts.length; sent++) await followUp(rest, applicationId, token, parts[sent] ?? "");
+      } catch (error) {
+        if (!(error instanceof InteractionCallError && error.tokenGone)) throw error;
+        log.info({ sent }, "discord: the interaction token no longer works; posting the rest as messages");
+        await ordinary(parts, sent);
+      }
+    },
+    canReply: () => true,
+    startWorking() {
+      // The deferred reply already shows "<bot> is thinking…" until the answer edits it.
+      return async () => {};
+    },
+  };
 }

@@ -1,4 +1,7 @@
+import { errorCode } from "../../src/http/network-failure.js";
 import type { Logger } from "../../src/logger.js";
+import { hostOf } from "../../src/redact-url.js";
+import { SlackHttpError, SlackNetworkError, SlackPlatformError, SlackRateLimitedError } from "./api.js";
 
 export interface CredentialHealthOptions {
   /** `auth.test` with the bot token; rejects while the token does not work. */
@@ -72,4 +75,21 @@ export class CredentialHealth {
     this.#options.logger.info({ cause: this.#cause }, "slack: the bot token works again");
     this.#cause = null;
   }
+}
+
+/**
+ * Why auth.test failed at start: Slack's error code, the HTTP status, or (when Slack was not reached)
+ * the variable and host it went to with the network error. Never the request: it carries the token.
+ */
+export function describeStartFailure(error: unknown, apiUrl: string): string {
+  const where = `SLACK_API_URL (${hostOf(apiUrl)})`;
+  if (error instanceof SlackPlatformError) return `auth.test failed (${error.code})`;
+  if (error instanceof SlackRateLimitedError) return "auth.test failed (rate limited)";
+  if (error instanceof SlackHttpError) return `auth.test on ${where} answered HTTP ${error.status}`;
+  if (error instanceof SlackNetworkError) {
+    // The socket's own code (ECONNREFUSED, ENOTFOUND) says most; a timeout has none.
+    const reason = error.failure === "timeout" ? "timeout" : (errorCode(error.cause) ?? error.failure);
+    return `could not reach ${where} for auth.test: ${reason}`;
+  }
+  return `auth.test failed (${error instanceof Error ? error.name : "unknown error"})`;
 }

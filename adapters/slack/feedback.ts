@@ -5,15 +5,23 @@ import type {
   types,
   ViewClosedAction,
   ViewSubmitAction,
-  webApi,
 } from "@slack/bolt";
-import type { FeedbackPort, Vote } from "../../src/adapter.js";
+import type { FeedbackPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import { feedbackReplies, MAX_COMMENT_CHARS } from "../../src/pipeline/feedback.js";
+import { feedbackReplies } from "../../src/pipeline/feedback.js";
+import {
+  type ClickResult,
+  commentForm,
+  onFeedbackClick,
+  onFeedbackComment,
+} from "../../src/pipeline/feedback-click.js";
+import { callWithin, type SlackCaller } from "./api.js";
 import { FEEDBACK_ACTION_ID } from "./render.js";
 
 export interface SlackFeedbackOptions {
   recorder: FeedbackPort;
+  /** The adapter's Web API transport (the modal and the confirmation). */
+  call: SlackCaller;
   logger: Logger;
 }
 
@@ -24,22 +32,22 @@ const COMMENT_ACTION = "text";
 
 /** What the modal carries from the click to its submission or close (Slack returns it signed). */
 interface PendingVote {
-  /** Answer id, session id, voter. */
-  a: string;
-  s: string;
+  /** The answer's token (the button's payload) and the voter. */
+  k: string;
   v: string;
   /** Channel and thread where the person gets the ephemeral confirmation. */
   c: string;
   t: string | null;
 }
 
-type Client = Pick<webApi.WebClient, "chat" | "views">;
+/** The modal and the confirmation must come within Slack's 3 s trigger; never worth a long wait. */
+const CALL_TIMEOUT_MS = 10_000;
 
 /**
- * The feedback buttons' listeners: a 👍 is recorded at once; a 👎 opens a modal asking what went
- * wrong, and is recorded when the modal is sent (with the comment) or closed (without one), because
- * Twilio has no update: a vote recorded at the click could never get its comment. The person gets an
- * ephemeral confirmation either way. If the modal cannot be opened, the 👎 is recorded at once.
+ * The feedback buttons' listeners, translating for the core's click flow (src/pipeline/feedback-click.ts):
+ * a 👎's comment form is a modal, recorded when it is sent (with the comment) or closed (without one),
+ * because Twilio has no update: a vote recorded at the click could never get its comment. The person
+ * gets an ephemeral confirmation either way.
  */
 export function registerFeedback(app: App, options: SlackFeedbackOptions): void {
   const { logger } = options;
@@ -51,87 +59,82 @@ export function registerFeedback(app: App, options: SlackFeedbackOptions): void 
 
   app.action<BlockAction<FeedbackButtonsAction>>(
     { type: "block_actions", action_id: FEEDBACK_ACTION_ID },
-    async ({ ack, body, action, client }) => {
+    async ({ ack, body, action }) => {
       await ack();
-      later(onClick(options, client, body, action.value));
+      later(onClick(options, body, action.value));
     },
   );
   app.view<ViewSubmitAction>(
     { callback_id: COMMENT_CALLBACK_ID, type: "view_submission" },
-    async ({ ack, body, view, client }) => {
+    async ({ ack, body, view }) => {
       await ack();
       const text = view.state.values[COMMENT_BLOCK]?.[COMMENT_ACTION]?.value ?? "";
-      later(onModalDone(options, client, body, text));
+      later(onModalDone(options, body, text));
     },
   );
   app.view<ViewClosedAction>(
     { callback_id: COMMENT_CALLBACK_ID, type: "view_closed" },
-    async ({ ack, body, client }) => {
+    async ({ ack, body }) => {
       await ack();
-      later(onModalDone(options, client, body, ""));
+      later(onModalDone(options, body, ""));
     },
   );
 }
 
-async function onClick(
+/** Bolt acknowledged the click in the listener already. */
+const acknowledged = async () => {};
+
+function onClick(
   options: SlackFeedbackOptions,
-  client: Client,
   body: BlockAction<FeedbackButtonsAction>,
   value: string,
 ): Promise<void> {
-  const { recorder, logger } = options;
+  const { recorder, logger, call } = options;
   const where = { c: body.channel?.id ?? "", t: body.message?.thread_ts ?? body.message?.ts ?? null };
-  const tell = (text: string) => ephemeral(client, logger, where, body.user.id, text);
-  const colon = value.indexOf(":");
-  const score = value.slice(0, colon);
-  if (score !== "0" && score !== "1") {
-    logger.warn("slack feedback click with a value the bridge did not make; ignored");
-    return;
-  }
-  let ref: Awaited<ReturnType<FeedbackPort["unpack"]>>;
-  try {
-    ref = await recorder.unpack(value.slice(colon + 1));
-  } catch (error) {
-    logger.warn({ err: error }, "slack feedback: the store is unavailable");
-    return tell(feedbackReplies.unavailable);
-  }
-  if (!ref) return tell(feedbackReplies.expired);
   const voter = `${body.team?.id ?? body.user.team_id ?? ""}:${body.user.id}`;
-  const vote: Vote = { platform: "slack", voter, ...ref, score: score === "1" ? 1 : 0 };
-  if (vote.score === 0) {
-    const pending: PendingVote = { a: ref.answerId, s: ref.sessionId, v: voter, ...where };
-    try {
-      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(pending) });
-      return;
-    } catch (error) {
-      // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
-      logger.warn({ err: error }, "slack feedback: could not open the comment modal");
-    }
-  }
-  await tell(feedbackReplies[await recorder.record(vote)]);
+  return onFeedbackClick(
+    recorder,
+    logger,
+    { platform: "slack", voter, value },
+    {
+      acknowledge: acknowledged,
+      askComment: async (token) => {
+        try {
+          const view = commentModal({ k: token, v: voter, ...where });
+          const args = { trigger_id: body.trigger_id, view: JSON.stringify(view) };
+          await callWithin(call, "views.open", args, CALL_TIMEOUT_MS);
+          return true;
+        } catch (error) {
+          // The trigger lasts 3 s; a vote that cannot ask for a comment is still a vote.
+          logger.warn({ err: error }, "slack feedback: could not open the comment modal");
+          return false;
+        }
+      },
+      answer: (result) => confirm(call, logger, where, body.user.id, result),
+    },
+  );
 }
 
 async function onModalDone(
   options: SlackFeedbackOptions,
-  client: Client,
   body: ViewSubmitAction | ViewClosedAction,
   text: string,
 ): Promise<void> {
+  const { recorder, logger, call } = options;
   const pending = readPending(body.view.private_metadata);
   if (!pending) {
-    options.logger.warn("slack feedback modal without the bridge's metadata; ignored");
+    logger.warn("slack feedback modal without the bridge's metadata; ignored");
     return;
   }
-  const vote: Vote = {
-    platform: "slack",
-    voter: pending.v,
-    answerId: pending.a,
-    sessionId: pending.s,
-    score: 0,
-    text,
-  };
-  const result = await options.recorder.record(vote);
-  await ephemeral(client, options.logger, pending, body.user.id, feedbackReplies[result]);
+  await onFeedbackComment(
+    recorder,
+    logger,
+    { platform: "slack", voter: pending.v, token: pending.k, text },
+    {
+      acknowledge: acknowledged,
+      answer: (result) => confirm(call, logger, pending, body.user.id, result),
+    },
+  );
 }
 
 /** The modal a 👎 opens: one optional comment; "Skip" (close) still records the vote. */
@@ -141,20 +144,20 @@ function commentModal(pending: PendingVote): types.ModalView {
     callback_id: COMMENT_CALLBACK_ID,
     notify_on_close: true,
     private_metadata: JSON.stringify(pending),
-    title: { type: "plain_text", text: "What went wrong?" },
-    submit: { type: "plain_text", text: "Send" },
-    close: { type: "plain_text", text: "Skip" },
+    title: { type: "plain_text", text: commentForm.title },
+    submit: { type: "plain_text", text: commentForm.submit },
+    close: { type: "plain_text", text: commentForm.skip },
     blocks: [
       {
         type: "input",
         block_id: COMMENT_BLOCK,
         optional: true,
-        label: { type: "plain_text", text: "Tell us what was wrong with the answer (optional)" },
+        label: { type: "plain_text", text: commentForm.label },
         element: {
           type: "plain_text_input",
           action_id: COMMENT_ACTION,
           multiline: true,
-          max_length: MAX_COMMENT_CHARS,
+          max_length: commentForm.maxChars,
         },
       },
     ],
@@ -164,30 +167,26 @@ function commentModal(pending: PendingVote): types.ModalView {
 function readPending(metadata: string): PendingVote | null {
   try {
     const value = JSON.parse(metadata) as Partial<PendingVote>;
-    const { a, s, v, c, t } = value;
-    if (typeof a !== "string" || typeof s !== "string" || typeof v !== "string" || typeof c !== "string")
-      return null;
-    return { a, s, v, c, t: typeof t === "string" ? t : null };
+    const { k, v, c, t } = value;
+    if (typeof k !== "string" || typeof v !== "string" || typeof c !== "string") return null;
+    return { k, v, c, t: typeof t === "string" ? t : null };
   } catch {
     return null;
   }
 }
 
-async function ephemeral(
-  client: Client,
+/** The ephemeral confirmation in the answer's thread. */
+async function confirm(
+  call: SlackCaller,
   logger: Logger,
   where: Pick<PendingVote, "c" | "t">,
   user: string,
-  text: string,
+  result: ClickResult,
 ): Promise<void> {
   if (where.c === "") return;
   try {
-    await client.chat.postEphemeral({
-      channel: where.c,
-      user,
-      text,
-      ...(where.t ? { thread_ts: where.t } : {}),
-    });
+    const args = { channel: where.c, user, text: feedbackReplies[result], thread_ts: where.t ?? undefined };
+    await callWithin(call, "chat.postEphemeral", args, CALL_TIMEOUT_MS);
   } catch (error) {
     logger.warn({ err: error }, "slack feedback: could not post the confirmation");
   }

@@ -4,7 +4,7 @@ import { parse as parseQuery } from "node:querystring";
 import type { RouteHandler } from "../../src/adapter.js";
 import { BodyReadError, readBodyLimited } from "../../src/http/read-body.js";
 import type { Logger } from "../../src/logger.js";
-import type { Metrics } from "../../src/metrics.js";
+import type { SlackMetrics } from "./metrics.js";
 
 /**
  * The largest body /slack/events reads. Slack's largest payloads are a message event carrying
@@ -25,7 +25,7 @@ export type Envelope = Readonly<Record<string, unknown>>;
 export interface EventsGuardOptions {
   signingSecret: string;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<SlackMetrics, "requestsRejected">;
   /** True for the envelopes Bolt handles (URL verification, the events it listens to). */
   forwards: (body: Envelope) => boolean;
   /** Hands a verified request to Bolt; its body is already read, in `rawBody` where Bolt looks for it. */
@@ -81,7 +81,7 @@ export function createEventsGuard(options: EventsGuardOptions): RouteHandler {
   let unlogged = 0;
 
   const reject = (request: IncomingMessage, response: ServerResponse, reason: Rejection) => {
-    metrics.slackRequestsRejected.inc({ reason });
+    metrics.requestsRejected.inc({ reason });
     const now = performance.now();
     if (now - lastLogAt >= REJECTION_LOG_EVERY_MS) {
       logger.warn({ reason, status: STATUS[reason], alsoRejected: unlogged }, "slack: request refused");

@@ -1,3 +1,16 @@
+/**
+ * The Slack adapter. Bolt receives: the Events API on the shared server (HTTP mode) or a Socket Mode
+ * connection, and the interactivity payloads (feedback buttons, the comment modal). Every Web API
+ * call the bridge makes (posts, look-ups of timed-out posts, auth.test, users.info, the working
+ * indicator, suggested prompts, the feedback modal and confirmations) goes through ONE transport,
+ * api.ts: undici on the adapter's own pool, no retries and no queue. One transport, because
+ * @slack/web-api's client pauses every call on one 429 (a rate-limited nicety would hold every
+ * answer back) and retries a timed-out post blindly (an answer could appear twice); without a
+ * client-wide queue one transport serves all, and the per-channel 429 pause lives in poster.ts.
+ * Bolt is given `authorize` instead of the token, so it never calls auth.test itself: start() does,
+ * through the transport. Bolt's App still builds a client of its own, which nothing calls; Socket
+ * Mode's receiver keeps its own client for `apps.connections.open` (receiving, with the app token).
+ */
 import type { ServerResponse } from "node:http";
 import {
   App,
@@ -5,29 +18,25 @@ import {
   HTTPModuleFunctions,
   HTTPReceiver,
   SocketModeReceiver,
-  webApi,
+  type webApi,
 } from "@slack/bolt";
 import { Agent } from "undici";
 import type { Adapter, AdapterContext, RouteHandler } from "../../src/adapter.js";
 import type { SlackConfig } from "../../src/config.js";
-import type { Metrics } from "../../src/metrics.js";
-import type { ReplyAddress } from "../../src/types.js";
-import { registerAgentSurface } from "./agent.js";
+import { callWithin, createSlackCaller } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
-import { CredentialHealth } from "./credentials.js";
+import { CredentialHealth, describeStartFailure } from "./credentials.js";
 import { registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
+import { registerSlackMetrics } from "./metrics.js";
+import { type SlackPortDeps, threadPort } from "./port.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
-import { type SlackPortDeps, type SlackTarget, slackThreadPort } from "./replies.js";
-import { describeStartFailure } from "./start-failure.js";
+import { registerAgentSurface } from "./surface.js";
 import { UserDirectory } from "./users.js";
-import { createSlackCaller } from "./web-call.js";
 
 export interface SlackAdapterOptions {
-  /** Counters of posting errors, rejected requests and unanswerable messages. */
-  metrics: Metrics;
   /** Answers faster than this show no working indicator. @default 1000 */
   workingIndicatorDelayMs?: number;
   /** How often a DM's working status is set again while waiting. @default 100000 */
@@ -54,24 +63,23 @@ const BOLT_PAYLOADS: ReadonlySet<string> = new Set([
   "view_submission",
   "view_closed",
 ]);
-/** Bolt's own calls (auth.test at start, retried by the app with back-off) must not hang a start. */
+/** auth.test (at start, retried by the app with back-off, and while the token is refused) must not hang. */
 const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
 
 /**
- * Slack through Bolt: the Events API on the shared server (HTTP mode) or a Socket Mode connection.
- * In HTTP mode the events guard bounds, verifies and sorts requests before Bolt acknowledges them;
- * this adapter turns mentions, DMs and thread follow-ups into core messages, and the core's replies
- * into thread messages through its own poster.
+ * Slack through Bolt. In HTTP mode the events guard bounds, verifies and sorts requests before Bolt
+ * acknowledges them; this adapter turns mentions, DMs and thread follow-ups into core messages, and
+ * the core's replies into thread messages through its own poster.
  */
 export function createSlackAdapter(
   config: SlackConfig,
   context: AdapterContext,
-  options: SlackAdapterOptions,
+  options: SlackAdapterOptions = {},
 ): Adapter {
   const { logger } = context;
-  const { metrics } = options;
+  const metrics = registerSlackMetrics(context.metrics);
   const sdkLogger = boltLogger(
     logger.child({ component: "bolt" }),
     [config.botToken, config.signingSecret, config.appToken].filter((s): s is string => s !== null),
@@ -83,7 +91,6 @@ export function createSlackAdapter(
     ...extra,
   });
 
-  let authenticated = false;
   let startFailure: string | null = null;
   let socketConnected = false;
   let intakeOpen = true;
@@ -139,39 +146,31 @@ export function createSlackAdapter(
     await receiver.client.disconnect();
   };
 
+  // Every Web API call goes through this one transport, on its own pool closed with the adapter.
+  const pool = new Agent();
+  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken, dispatcher: pool });
+  /** Who the bot is, from the adapter's own auth.test in start(); null until it succeeded. */
+  let bot: { botUserId?: string; botId?: string } | null = null;
   const app = new App({
-    token: config.botToken,
     receiver,
     logger: sdkLogger,
+    // With `authorize` instead of `token`, Bolt never calls auth.test itself: the identity it puts in
+    // every event's context (ignoreSelf, botUserId) is the one start() learnt through `call`.
+    authorize: async () => ({ botToken: config.botToken, ...bot }),
+    // Bolt's own client is never called; should that change, it goes to SLACK_API_URL, once.
     clientOptions: clientOptions({ retryConfig: { retries: 0 }, timeout: CALL_TIMEOUT_MS }),
-    // auth.test runs in start(), where a failure can be reported and retried, not in the constructor.
-    deferInitialization: true,
     convoStore: false,
   });
-  // Separate clients, because @slack/web-api pauses a whole client on a 429: a rate-limited
-  // indicator (Tier 3), suggested prompts or lookup must never delay an answer.
-  const niceties = new webApi.WebClient(
-    config.botToken,
-    clientOptions({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 10_000 }),
-  );
   const indicator = new WorkingIndicator({
-    client: niceties,
+    call,
     logger,
     ...(options.workingIndicatorDelayMs === undefined ? {} : { delayMs: options.workingIndicatorDelayMs }),
     ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
-  // The Events API response waits for the message to be stored, so for its lookups too: one try of
-  // at most 1.5 s keeps it inside Slack's 3 s (a name not found shows as the id).
-  const users = new UserDirectory(
-    new webApi.WebClient(config.botToken, clientOptions({ retryConfig: { retries: 0 }, timeout: 1_500 })),
-    logger,
-  );
-  // The posts' own connection pool, closed with the adapter.
-  const pool = new Agent();
-  const call = createSlackCaller({ apiUrl: config.apiUrl, token: config.botToken, dispatcher: pool });
+  const users = new UserDirectory(call, logger);
   const health = new CredentialHealth({
     probe: async () => {
-      await call("auth.test", {}, AbortSignal.timeout(CALL_TIMEOUT_MS));
+      await callWithin(call, "auth.test", {}, CALL_TIMEOUT_MS);
     },
     logger,
     ...(options.credentialProbeMs === undefined ? {} : { probeIntervalMs: options.credentialProbeMs }),
@@ -211,8 +210,8 @@ export function createSlackAdapter(
     if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
-  registerAgentSurface(app, { client: niceties, logger, prompts: config.suggestedPrompts });
-  if (context.feedback) registerFeedback(app, { recorder: context.feedback, logger });
+  registerAgentSurface(app, { call, logger, prompts: config.suggestedPrompts });
+  if (context.feedback) registerFeedback(app, { recorder: context.feedback, call, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
@@ -244,7 +243,7 @@ export function createSlackAdapter(
     });
     routes.set(EVENTS_PATH, (request, response) => {
       // 503 before anything is read or acknowledged: Slack redelivers to the next process.
-      if (!authenticated || !intakeOpen) return unavailable(response);
+      if (bot === null || !intakeOpen) return unavailable(response);
       guard(request, response);
     });
   }
@@ -253,18 +252,18 @@ export function createSlackAdapter(
     platform: "slack",
     routes,
     portFor(address) {
-      return slackThreadPort(ports, slackTarget(address));
+      return threadPort(ports, address);
     },
     async start() {
-      if (!authenticated) {
+      if (bot === null) {
         try {
-          await app.init();
+          const answer = await callWithin(call, "auth.test", {}, CALL_TIMEOUT_MS);
+          bot = { ...text("botUserId", answer.user_id), ...text("botId", answer.bot_id) };
         } catch (error) {
           startFailure = describeStartFailure(error, config.apiUrl);
           // One line, for the start-up retry log: what failed and where, never the request.
           throw new Error(`slack: ${startFailure}`, { cause: error });
         }
-        authenticated = true;
         startFailure = null;
       }
       if (receiver instanceof SocketModeReceiver && !socketConnected) await app.start();
@@ -272,7 +271,7 @@ export function createSlackAdapter(
     },
     notReadyReason() {
       if (!intakeOpen) return "slack: no longer taking messages";
-      if (!authenticated) return `slack: ${startFailure ?? "not connected yet (auth.test)"}`;
+      if (bot === null) return `slack: ${startFailure ?? "not connected yet (auth.test)"}`;
       if (config.mode === "socket" && !socketConnected) return "slack: Socket Mode not connected";
       return health.notReadyReason();
     },
@@ -299,20 +298,9 @@ function unwrap(error: unknown): unknown {
   return (error as { original?: unknown } | null)?.original ?? error;
 }
 
-/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
-function slackTarget(address: ReplyAddress): SlackTarget {
-  const { team, dm, channel, thread, ts, user } = address;
-  if (
-    typeof team !== "string" ||
-    typeof dm !== "boolean" ||
-    typeof channel !== "string" ||
-    typeof thread !== "string" ||
-    typeof ts !== "string"
-  ) {
-    throw new Error("not a Slack reply address");
-  }
-  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
-  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
+/** `{ [key]: value }` when `value` is a string, else nothing (exactOptionalPropertyTypes). */
+function text<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  return (typeof value === "string" ? { [key]: value } : {}) as { [P in K]?: string };
 }
 
 function unavailable(response: ServerResponse): void {

@@ -1,9 +1,16 @@
-import type { webApi } from "@slack/bolt";
+import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
+import {
+  callWithin,
+  type SlackArgs,
+  type SlackCaller,
+  SlackPlatformError,
+  SlackRateLimitedError,
+} from "./api.js";
 
 export interface WorkingIndicatorOptions {
-  /** A client of its own (see createSlackAdapter): its 429s must never pause the replies. */
-  client: Pick<webApi.WebClient, "reactions" | "assistant">;
+  /** The adapter's Web API transport (no queue: a 429 here never pauses the replies). */
+  call: SlackCaller;
   logger: Logger;
   /** Answers faster than this show no indicator at all. @default 1000 */
   delayMs?: number;
@@ -28,6 +35,8 @@ export interface IndicatorTarget {
   dm: boolean;
 }
 
+/** One indicator call's timeout: it is a nicety, never worth a long wait. */
+const CALL_TIMEOUT_MS = 10_000;
 /** What Slack shows under a DM thread while the answer is pending. */
 const STATUS = "is thinking…";
 const LOADING_MESSAGES = ["Thinking…", "Asking the assistant…", "Still working on it…"];
@@ -49,27 +58,24 @@ type Shown = "status" | "reaction" | null;
  * only earn 429s), and a rate limit only hides the indicator for a while.
  */
 export class WorkingIndicator {
-  readonly #client: Pick<webApi.WebClient, "reactions" | "assistant">;
+  readonly #call: (method: string, args: SlackArgs) => Promise<unknown>;
   readonly #logger: Logger;
   readonly #delayMs: number;
   readonly #emoji: string;
-  readonly #perMinute: number;
   readonly #statusRefreshMs: number;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Workspaces where Slack refused the status; bounded by the workspaces the bot is in. */
   readonly #reactionOnly = new Set<string>();
+  readonly #budget: TokenBucket;
   #pausedUntil = 0;
-  #tokens: number;
-  #refilledAt = Date.now();
 
   constructor(options: WorkingIndicatorOptions) {
-    this.#client = options.client;
+    this.#call = (method, args) => callWithin(options.call, method, args, CALL_TIMEOUT_MS);
     this.#logger = options.logger;
     this.#delayMs = options.delayMs ?? 1000;
     this.#emoji = options.emoji ?? "hourglass_flowing_sand";
-    this.#perMinute = options.perMinute ?? 50;
+    this.#budget = new TokenBucket({ perMinute: options.perMinute ?? 50, now: Date.now });
     this.#statusRefreshMs = options.statusRefreshMs ?? 100_000;
-    this.#tokens = this.#perMinute;
   }
 
   /**
@@ -122,11 +128,10 @@ export class WorkingIndicator {
       await this.#setStatus(target, STATUS);
       return "status";
     } catch (error) {
-      const code = platformError(error);
-      if (code !== null && !TRANSIENT.has(code)) {
+      if (error instanceof SlackPlatformError && !TRANSIENT.has(error.code)) {
         this.#reactionOnly.add(target.team);
         this.#logger.info(
-          { team: target.team, error: code },
+          { team: target.team, error: error.code },
           "slack refused assistant.threads.setStatus; DMs in this workspace get the reaction instead",
         );
       } else {
@@ -137,18 +142,18 @@ export class WorkingIndicator {
   }
 
   async #setStatus(target: IndicatorTarget, status: string): Promise<void> {
-    await this.#client.assistant.threads.setStatus({
+    await this.#call("assistant.threads.setStatus", {
       channel_id: target.channel,
       thread_ts: target.thread,
       status,
-      ...(status === "" ? {} : { loading_messages: LOADING_MESSAGES }),
+      loading_messages: status === "" ? undefined : JSON.stringify(LOADING_MESSAGES),
     });
   }
 
   async #addReaction(target: IndicatorTarget): Promise<Shown> {
     if (!this.#takeToken()) return null;
     try {
-      await this.#client.reactions.add(this.#reaction(target));
+      await this.#call("reactions.add", this.#reaction(target));
       return "reaction";
     } catch (error) {
       this.#failed("reactions.add", error);
@@ -159,13 +164,13 @@ export class WorkingIndicator {
   async #removeReaction(target: IndicatorTarget): Promise<void> {
     const reaction = this.#reaction(target);
     try {
-      await this.#client.reactions.remove(reaction);
+      await this.#call("reactions.remove", reaction);
     } catch (error) {
       const retryAfterMs = this.#failed("reactions.remove", error);
       // A left-over hourglass would say "still working" forever: try once more after the limit.
       if (retryAfterMs !== null) {
         this.#after(retryAfterMs, () => {
-          this.#client.reactions.remove(reaction).catch((again: unknown) => {
+          this.#call("reactions.remove", reaction).catch((again: unknown) => {
             this.#failed("reactions.remove", again);
           });
         });
@@ -179,16 +184,7 @@ export class WorkingIndicator {
 
   /** False while Slack asked for a pause or this minute's budget is spent. */
   #takeToken(): boolean {
-    const now = Date.now();
-    if (now < this.#pausedUntil) return false;
-    this.#tokens = Math.min(
-      this.#perMinute,
-      this.#tokens + ((now - this.#refilledAt) * this.#perMinute) / 60_000,
-    );
-    this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens--;
-    return true;
+    return Date.now() >= this.#pausedUntil && this.#budget.take();
   }
 
   #after(delayMs: number, work: () => void): NodeJS.Timeout {
@@ -207,25 +203,18 @@ export class WorkingIndicator {
 
   /** Logs a failed call; returns the wait Slack asked for when it was a rate limit. */
   #failed(method: string, error: unknown): number | null {
-    const retryAfter = (error ?? {}) as { code?: unknown; retryAfter?: unknown };
-    if (retryAfter.code === "slack_webapi_rate_limited_error" && typeof retryAfter.retryAfter === "number") {
-      const waitMs = retryAfter.retryAfter * 1000;
+    if (error instanceof SlackRateLimitedError) {
+      const waitMs = error.retryAfterMs;
       // The reaction budget is what Slack limits per workspace; the status has limits of its own.
       if (method.startsWith("reactions."))
         this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
-      this.#logger.info({ method, retryAfterS: retryAfter.retryAfter }, "working indicator rate-limited");
+      this.#logger.info({ method, retryAfterS: waitMs / 1000 }, "working indicator rate-limited");
       return waitMs;
     }
-    const code = platformError(error);
+    const code = error instanceof SlackPlatformError ? error.code : null;
     // The user may have added or removed the same emoji themselves: nothing to tell anyone.
     const benign = code === "already_reacted" || code === "no_reaction";
     this.#logger[benign ? "debug" : "warn"]({ err: error, method }, "working indicator call failed");
     return null;
   }
-}
-
-/** Slack's error code when Slack answered `ok: false`; null for network failures and rate limits. */
-function platformError(error: unknown): string | null {
-  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
-  return code === "slack_webapi_platform_error" && typeof data?.error === "string" ? data.error : null;
 }

@@ -3,13 +3,16 @@ import { TtlSet } from "../../src/collections/ttl-set.js";
 import type { SlackConfig } from "../../src/config.js";
 import { identityFor } from "../../src/identity.js";
 import type { Logger } from "../../src/logger.js";
+import { notices } from "../../src/notices.js";
+import { shouldTellRefusal } from "../../src/refusals.js";
 import type { ChatMessage } from "../../src/types.js";
+import { refusalFor } from "./access.js";
 import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
-import { postNotice, type SlackPortDeps, type SlackTarget } from "./replies.js";
+import { postNotice, type SlackPortDeps, type SlackTarget } from "./port.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { SlackUser, UserDirectory } from "./users.js";
-import { EMPTY_QUESTION, REFUSAL_CHANNEL, REFUSAL_USER, UNAVAILABLE } from "./wording.js";
+import { EMPTY_QUESTION } from "./wording.js";
 
 export interface SlackIntakeOptions {
   config: Pick<SlackConfig, "mode" | "threadFollowups" | "identity" | "allowedChannels" | "allowedUsers">;
@@ -42,7 +45,7 @@ function activeThreadKey(key: string): string {
  * message. Kept in the store, so with Redis a restart or another replica remembers it too.
  */
 const ACTIVE_THREAD_TTL_MS = 24 * 3_600_000;
-/** Refusals and hints already sent, so an event's twin or retry does not send another. */
+/** Hints already sent, so an event's twin or retry does not send another. */
 const NOTICED = { ttlMs: 15 * 60_000, maxEntries: 50_000 };
 
 /**
@@ -75,7 +78,7 @@ export class SlackIntake {
     const message = classified.message;
     if (this.#unanswerable(message)) return;
     const key = threadKey(message.team, message.channel, message.thread);
-    if (this.#refused(message, key)) return;
+    if (await this.#refused(message, key)) return;
     if (message.trigger !== "dm") {
       // Refreshing on every message keeps a lively thread remembered.
       await memory.remember(activeThreadKey(key), "1", ACTIVE_THREAD_TTL_MS).catch((error: unknown) => {
@@ -183,30 +186,36 @@ export class SlackIntake {
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");
     if (result === "unavailable" && config.mode === "socket") {
       // Bolt acknowledged the event before it reached us, so Slack will not deliver it again: say so.
-      this.#notice(message, `unavailable:${messageId(message)}`, UNAVAILABLE);
+      this.#notice(message, `unavailable:${messageId(message)}`, notices.notTaken());
     }
     if (result === "unavailable" || result === "stopped") throw new IntakeUnavailableError(result);
   }
 
-  /** Answers a message outside the allow-lists with one polite refusal; true when it did. */
-  #refused(message: IncomingMessage, key: string): boolean {
-    const { allowedUsers, allowedChannels } = this.#options.config;
-    // The channel list is about channels: direct messages are governed by the user list alone.
-    const channelRefused =
-      allowedChannels !== null && message.trigger !== "dm" && !allowedChannels.has(message.channel);
-    const userRefused = allowedUsers !== null && !allowedUsers.has(message.user);
-    if (!channelRefused && !userRefused) return false;
-    // A follow-up was not addressed to the bot: one refusal per person and thread is enough.
-    const noticeKey =
-      message.trigger === "followup" ? `refused:${key}:${message.user}` : `refused:${messageId(message)}`;
-    this.#notice(message, noticeKey, channelRefused ? REFUSAL_CHANNEL : REFUSAL_USER);
+  /** Answers a message outside the allow-lists with one polite refusal (see src/refusals.ts); true when refused. */
+  async #refused(message: IncomingMessage, key: string): Promise<boolean> {
+    const { config, memory, logger } = this.#options;
+    const refusal = refusalFor(config, message);
+    if (refusal === null) return false;
+    logger.info({ id: messageId(message), notice: "refused" }, "slack message not taken");
+    const refused = { platform: "slack" as const, conversation: key, person: message.user };
+    if (await shouldTellRefusal(memory, logger, refused)) {
+      this.#post(message, `refused:${messageId(message)}`, refusal);
+    }
     return true;
   }
 
+  /** A notice for this message, once even when Slack delivers its twin or a retry. */
   #notice(message: IncomingMessage, noticeKey: string, text: string): void {
-    const { ports, logger } = this.#options;
     if (!this.#noticed.add(noticeKey)) return;
-    logger.info({ id: messageId(message), notice: noticeKey.split(":")[0] }, "slack message not taken");
+    this.#options.logger.info(
+      { id: messageId(message), notice: noticeKey.split(":")[0] },
+      "slack message not taken",
+    );
+    this.#post(message, noticeKey, text);
+  }
+
+  #post(message: IncomingMessage, noticeKey: string, text: string): void {
+    const { ports, logger } = this.#options;
     postNotice(ports, targetOf(message), text, noticeKey).catch((error: unknown) =>
       logger.error({ err: error }, "could not post a slack notice"),
     );

@@ -1,18 +1,20 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
-import type { Metrics } from "../../src/metrics.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
-import type { SlackMessage } from "./render.js";
+import { sleep } from "../../src/pipeline/sleep.js";
 import {
   CREDENTIAL_ERRORS,
+  callWithin,
   DEFAULT_RETRY_AFTER_MS,
+  type SlackArgs,
   type SlackCaller,
   SlackHttpError,
   SlackNetworkError,
   SlackPlatformError,
   SlackRateLimitedError,
-  SlackTimeout,
-} from "./web-call.js";
+} from "./api.js";
+import type { SlackMetrics } from "./metrics.js";
+import type { SlackMessage } from "./render.js";
 
 /** Where one message goes: a channel (or a user id, for the app's DM with them) and a thread root. */
 export interface PostTarget {
@@ -39,7 +41,7 @@ export class SlackDeadlineError extends Error {
 export interface SlackPosterOptions {
   call: SlackCaller;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<SlackMetrics, "postErrors" | "postRetries">;
   /** Told about `token_revoked`, `invalid_auth`, `account_inactive`… answers. */
   onCredentialError: (code: string) => void;
   /** One attempt's timeout. @default 10_000 */
@@ -76,16 +78,14 @@ export class SlackPoster {
   readonly #pausedUntil = new Map<string, number>();
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
-  readonly #checksPerMinute: number;
-  #checkTokens: number;
-  #checksRefilledAt = performance.now();
+  /** Look-ups of timed-out posts left this minute. */
+  readonly #checks: TokenBucket;
 
   constructor(options: SlackPosterOptions) {
     this.#options = options;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.#checkDelayMs = options.checkDelayMs ?? 2_000;
-    this.#checksPerMinute = options.checksPerMinute ?? 1;
-    this.#checkTokens = this.#checksPerMinute;
+    this.#checks = new TokenBucket({ perMinute: options.checksPerMinute ?? 1 });
   }
 
   /**
@@ -111,10 +111,10 @@ export class SlackPoster {
       } catch (error) {
         const retryInMs = this.#retryDelay(error, attempt);
         if (retryInMs !== null) {
-          metrics.slackPostRetries.inc({ reason: retryReason(error) });
+          metrics.postRetries.inc({ reason: retryReason(error) });
           logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
           if (isRateLimit(error)) this.#rateLimited(target.channel, retryInMs);
-          else await sleep(retryInMs, options.signal);
+          else await waitWithin(retryInMs, options.signal);
           continue;
         }
         if (error instanceof SlackPlatformError) {
@@ -144,7 +144,7 @@ export class SlackPoster {
     ) {
       const waitMs = until - performance.now();
       if (waitMs <= 0) return;
-      await sleep(waitMs, signal);
+      await waitWithin(waitMs, signal);
     }
   }
 
@@ -177,9 +177,9 @@ export class SlackPoster {
    */
   async #lookUp(target: PostTarget, options: PostOptions, startedAt: number): Promise<boolean | null> {
     const { logger, metrics } = this.#options;
-    if (target.thread === null || !this.#takeCheck()) return null;
+    if (target.thread === null || !this.#checks.take()) return null;
     try {
-      await sleep(this.#checkDelayMs, options.signal);
+      await waitWithin(this.#checkDelayMs, options.signal);
       const answer = await this.#call(
         "conversations.replies",
         {
@@ -196,43 +196,24 @@ export class SlackPoster {
       if (messages.some((message) => markerOf(message) === options.key)) return true;
       return answer.has_more === true ? null : false;
     } catch (error) {
-      metrics.slackPostErrors.inc({ error: "lookup_failed" });
+      metrics.postErrors.inc({ error: "lookup_failed" });
       logger.warn({ err: error, channel: target.channel }, "could not look up a timed-out slack post");
       return null;
     }
   }
 
-  #takeCheck(): boolean {
-    const now = performance.now();
-    const refill = ((now - this.#checksRefilledAt) * this.#checksPerMinute) / 60_000;
-    this.#checkTokens = Math.min(this.#checksPerMinute, this.#checkTokens + refill);
-    this.#checksRefilledAt = now;
-    if (this.#checkTokens < 1) return false;
-    this.#checkTokens--;
-    return true;
-  }
-
   /** One call with its own timeout, cut short by the reply's deadline too. */
-  async #call(method: string, args: Parameters<SlackCaller>[1], deadline: AbortSignal) {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new SlackTimeout()), this.#attemptTimeoutMs);
-    try {
-      return await this.#options.call(method, args, AbortSignal.any([timeout.signal, deadline]));
-    } finally {
-      clearTimeout(timer);
-    }
+  #call(method: string, args: SlackArgs, deadline: AbortSignal) {
+    return callWithin(this.#options.call, method, args, this.#attemptTimeoutMs, deadline);
   }
 }
 
 /** Resolves after `ms`; rejects with a SlackDeadlineError once `signal` aborts. */
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+async function waitWithin(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time before this post");
   if (ms <= 0) return;
-  try {
-    await delay(ms, undefined, { signal });
-  } catch {
-    throw new SlackDeadlineError("the reply ran out of time waiting for its turn");
-  }
+  await sleep(ms, signal);
+  if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time waiting for its turn");
 }
 
 function isRateLimit(error: unknown): boolean {

@@ -1,9 +1,25 @@
 import type { types } from "@slack/bolt";
 import { FLAGGED_WARNING } from "../../src/notices.js";
 import { encodeRef } from "../../src/pipeline/feedback.js";
+import { clickValue } from "../../src/pipeline/feedback-click.js";
+import { splitMessage } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
 import { escapeMrkdwn, markdownToMrkdwn } from "./mrkdwn.js";
-import { MESSAGE_CHARS, splitMessage } from "./split.js";
+
+/**
+ * Characters per Slack message. Slack truncates `text` past 40,000 characters but advises keeping a
+ * message under 4,000 (longer ones are folded behind "Show more" and are hard to read on a phone);
+ * the margin leaves room for a re-opened code fence.
+ */
+export const MESSAGE_CHARS = 3_900;
+
+/** What a message break must not cut: `<url|label>`, `<@U…>`, `<#C…|name>` tokens and `&amp;` entities. */
+const TOKENS = /<[^<>]*>|&(?:amp|lt|gt);/g;
+
+/** Long mrkdwn → messages of at most `limit` characters (the core's splitter, Slack's tokens kept whole). */
+export function splitMrkdwn(text: string, limit: number = MESSAGE_CHARS): string[] {
+  return splitMessage(text, { limit, unbreakable: TOKENS });
+}
 
 /**
  * The Slack messages for one reply, in order: answers as mrkdwn, flagged answers under the warning
@@ -15,10 +31,10 @@ export function renderReply(reply: Reply, limit: number = MESSAGE_CHARS): string
     case "flagged": {
       const body = markdownToMrkdwn(reply.text);
       const text = reply.kind === "flagged" ? `${escapeMrkdwn(FLAGGED_WARNING)}\n\n${body}` : body;
-      return splitMessage(text, limit);
+      return splitMrkdwn(text, limit);
     }
     default:
-      return splitMessage(escapeMrkdwn(reply.text), limit);
+      return splitMrkdwn(escapeMrkdwn(reply.text), limit);
   }
 }
 
@@ -48,7 +64,7 @@ export function renderMessages(reply: Reply, limit: number = MESSAGE_CHARS): Sla
   // Session ids are short in practice; one too long for a button value gets no buttons rather than a failed post.
   if (token.length + 2 > VALUE_CHARS) return messages;
   last.blocks = [
-    ...splitMessage(last.text, SECTION_CHARS).map(
+    ...splitMrkdwn(last.text, SECTION_CHARS).map(
       (text): types.KnownBlock => ({ type: "section", text: { type: "mrkdwn", text } }),
     ),
     {
@@ -59,12 +75,12 @@ export function renderMessages(reply: Reply, limit: number = MESSAGE_CHARS): Sla
           action_id: FEEDBACK_ACTION_ID,
           positive_button: {
             text: { type: "plain_text", text: "👍" },
-            value: `1:${token}`,
+            value: clickValue(1, token),
             accessibility_label: "Good answer",
           },
           negative_button: {
             text: { type: "plain_text", text: "👎" },
-            value: `0:${token}`,
+            value: clickValue(0, token),
             accessibility_label: "Bad answer",
           },
         },

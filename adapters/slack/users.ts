@@ -1,6 +1,6 @@
-import type { webApi } from "@slack/bolt";
 import { TtlMap } from "../../src/collections/ttl-map.js";
 import type { Logger } from "../../src/logger.js";
+import { callWithin, type SlackCaller, SlackPlatformError } from "./api.js";
 
 /** What the bridge needs to know about a Slack user. */
 export interface SlackUser {
@@ -11,6 +11,12 @@ export interface SlackUser {
 }
 
 export interface UserDirectoryOptions {
+  /**
+   * One lookup's timeout. The Events API response waits for the message to be stored, so for its
+   * lookups too: one try within this keeps it inside Slack's 3 s (a name not found shows as the id).
+   * @default 1500
+   */
+  timeoutMs?: number;
   /** @default 1 hour */
   ttlMs?: number;
   /** @default 10,000 */
@@ -24,13 +30,15 @@ const NOBODY: SlackUser = { name: null, email: null };
  * lookups of one user share one call (an app_mention and its message twin arrive together).
  */
 export class UserDirectory {
-  readonly #client: Pick<webApi.WebClient, "users">;
+  readonly #call: SlackCaller;
+  readonly #timeoutMs: number;
   readonly #logger: Logger;
   readonly #cache: TtlMap<SlackUser>;
   readonly #inflight = new Map<string, Promise<SlackUser | null>>();
 
-  constructor(client: Pick<webApi.WebClient, "users">, logger: Logger, options: UserDirectoryOptions = {}) {
-    this.#client = client;
+  constructor(call: SlackCaller, logger: Logger, options: UserDirectoryOptions = {}) {
+    this.#call = call;
+    this.#timeoutMs = options.timeoutMs ?? 1_500;
     this.#logger = logger;
     this.#cache = new TtlMap({ ttlMs: options.ttlMs ?? 3_600_000, maxEntries: options.maxEntries ?? 10_000 });
   }
@@ -54,7 +62,8 @@ export class UserDirectory {
 
   async #fetch(userId: string): Promise<SlackUser | null> {
     try {
-      const { user } = await this.#client.users.info({ user: userId });
+      const answer = await callWithin(this.#call, "users.info", { user: userId }, this.#timeoutMs);
+      const user = answer.user as UserInfo | undefined;
       const profile = user?.profile;
       const name = profile?.display_name || profile?.real_name || user?.real_name || user?.name || null;
       const email = profile?.email?.trim().toLowerCase() ?? "";
@@ -63,9 +72,9 @@ export class UserDirectory {
       this.#cache.set(userId, found);
       return found;
     } catch (error) {
-      if (isPlatformError(error)) {
+      if (error instanceof SlackPlatformError) {
         // Slack answered (user_not_found, account_inactive…): remember that, do not ask again soon.
-        this.#logger.warn({ user: userId, error: error.data.error }, "users.info refused");
+        this.#logger.warn({ user: userId, error: error.code }, "users.info refused");
         this.#cache.set(userId, NOBODY);
         return NOBODY;
       }
@@ -75,10 +84,9 @@ export class UserDirectory {
   }
 }
 
-function isPlatformError(error: unknown): error is { data: { error: string } } {
-  const data = (error as { data?: { error?: unknown } } | null)?.data;
-  return (
-    (error as { code?: unknown } | null)?.code === "slack_webapi_platform_error" &&
-    typeof data?.error === "string"
-  );
+/** The fields of `users.info`'s user the bridge reads. */
+interface UserInfo {
+  name?: string;
+  real_name?: string;
+  profile?: { display_name?: string; real_name?: string; email?: string };
 }

@@ -5,6 +5,7 @@ import type { Metrics } from "../metrics.js";
 import type { BridgeStore } from "../state/store.js";
 import type { FeedbackRef } from "../types.js";
 import { retryDelayMs } from "./retry-policy.js";
+import { sleep } from "./sleep.js";
 
 /** Runs a task through the shared rate limit of assistant calls, behind the questions (the bridge's). */
 export type Schedule = <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T>;
@@ -134,7 +135,7 @@ export class FeedbackRecorder implements FeedbackPort {
         }
         metrics.feedbackCalls.inc({ outcome: "retried" });
         log.warn({ err: error, attempt, delayMs: delay }, "feedback call will be retried");
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
     }
   }

@@ -150,7 +150,13 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
         commandGuilds: null,
         ...options.config,
       },
-      { sink: core.bridge, memory, logger: options.logger ?? core.logger, feedback: core.recorder },
+      {
+        sink: core.bridge,
+        memory,
+        metrics: core.metrics,
+        logger: options.logger ?? core.logger,
+        feedback: core.recorder,
+      },
       options.adapter,
     );
   let adapter = newAdapter();

@@ -29,7 +29,7 @@ export interface SlackHarnessOptions {
   /** How often a DM's status is set again (issue 13). @default the adapter's (100 s) */
   statusRefreshMs?: number;
   // --- hardening (issue 11): the adapter's posting, credential and /slack/events options ---
-  adapter?: Omit<SlackAdapterOptions, "metrics" | "workingIndicatorDelayMs" | "statusRefreshMs">;
+  adapter?: Omit<SlackAdapterOptions, "workingIndicatorDelayMs" | "statusRefreshMs">;
   // --- end hardening ---
 }
 
@@ -96,9 +96,8 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   };
   const adapter = createSlackAdapter(
     config,
-    { sink, memory: core.store, logger: core.logger, feedback: core.recorder },
+    { sink, memory: core.store, metrics: core.metrics, logger: core.logger, feedback: core.recorder },
     {
-      metrics: core.metrics,
       ...options.adapter,
       ...(options.indicatorDelayMs === undefined
         ? {}

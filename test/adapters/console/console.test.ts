@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createConsoleAdapter } from "../../../adapters/console/index.js";
 import type { Adapter, MessageSink } from "../../../src/adapter.js";
+import { Metrics } from "../../../src/metrics.js";
 import { longAnswer } from "../../../src/simulator/server.js";
 import { MemoryStore } from "../../../src/state/memory-store.js";
 import type { SubmitResult } from "../../../src/types.js";
@@ -62,6 +63,7 @@ async function open(
     {
       sink,
       memory: core?.store ?? new MemoryStore(),
+      metrics: core?.metrics ?? new Metrics(),
       logger: memoryLogger().logger,
       feedback: core?.recorder ?? null,
     },

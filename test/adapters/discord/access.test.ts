@@ -47,13 +47,4 @@ describe("Access", () => {
     await gate.allows("u1", null);
     expect(lookups).toHaveLength(6);
   });
-
-  it("says the refusal once per user per hour", () => {
-    const { gate, advance } = access();
-    expect(gate.shouldTellRefusal("u1")).toBe(true);
-    expect(gate.shouldTellRefusal("u1")).toBe(false);
-    expect(gate.shouldTellRefusal("u2")).toBe(true);
-    advance(60 * 60_000 + 1);
-    expect(gate.shouldTellRefusal("u1")).toBe(true);
-  });
 });

@@ -54,7 +54,7 @@ describe("discord feedback with two replicas on one Redis", () => {
         allowedUsers: null,
         commandGuilds: null,
       },
-      { sink: harness.core.bridge, memory: storeB, logger, feedback: recorderB },
+      { sink: harness.core.bridge, memory: storeB, metrics: metricsB, logger, feedback: recorderB },
     );
     try {
       const sessions = harness.gateway.sessionsStarted;

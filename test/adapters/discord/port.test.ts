@@ -1,8 +1,7 @@
 import type { REST } from "discord.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DiscordPort } from "../../../adapters/discord/port.js";
-import { feedbackRow } from "../../../adapters/discord/replies.js";
-import { KeyedSerial } from "../../../adapters/discord/serial.js";
+import { channelPort } from "../../../adapters/discord/port.js";
+import { feedbackRow } from "../../../adapters/discord/render.js";
 import type { FeedbackClient } from "../../../src/assistant/types.js";
 import { Metrics } from "../../../src/metrics.js";
 import { encodeRef } from "../../../src/pipeline/feedback.js";
@@ -29,7 +28,7 @@ function fakeRest(fail: (route: string) => boolean = () => false) {
   return { rest, posts };
 }
 
-describe("DiscordPort", () => {
+describe("channelPort", () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -40,7 +39,7 @@ describe("DiscordPort", () => {
   it("sends typing at once and again every 8 seconds until stopped", async () => {
     const { rest, posts } = fakeRest();
     const loops = new Set<NodeJS.Timeout>();
-    const port = new DiscordPort(
+    const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
       { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: loops, feedback: null },
     );
@@ -62,7 +61,7 @@ describe("DiscordPort", () => {
   it("keeps going when typing fails (it is only a nicety)", async () => {
     const { rest, posts } = fakeRest((route) => route.endsWith("/typing"));
     const { logger } = memoryLogger();
-    const port = new DiscordPort(
+    const port = channelPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
       { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
@@ -74,7 +73,7 @@ describe("DiscordPort", () => {
 
   it("posts a reply's parts in order, only the first one answering the question", async () => {
     const { rest, posts } = fakeRest();
-    const port = new DiscordPort(
+    const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
       { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
@@ -90,7 +89,7 @@ describe("DiscordPort", () => {
     const { rest, posts } = fakeRest();
     const { logger, lines } = memoryLogger();
     const { recorder, store } = testRecorder(new UnusedFeedbackClient(), logger, new Metrics());
-    const port = new DiscordPort(
+    const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
       { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: recorder },
     );
@@ -119,13 +118,13 @@ describe("DiscordPort", () => {
       feedback: null,
     };
     const target = { channelId: "C", replyTo: "Q", questionId: "Q" };
-    await new DiscordPort(target, { ...options, rest: first.rest }).post({
+    await channelPort(target, { ...options, rest: first.rest }).post({
       kind: "answer",
       text: "hi",
       requestId: "process-1",
       feedback: null,
     });
-    await new DiscordPort(target, { ...options, rest: second.rest }).post({
+    await channelPort(target, { ...options, rest: second.rest }).post({
       kind: "answer",
       text: "hi",
       requestId: "process-2",
@@ -138,7 +137,7 @@ describe("DiscordPort", () => {
   });
 });
 
-describe("DiscordPort and a typing request still on its way", () => {
+describe("channelPort and a typing request still on its way", () => {
   it("waits for it before posting the answer, so typing cannot show again after the answer", async () => {
     const order: string[] = [];
     let finishTyping = () => {};
@@ -157,7 +156,7 @@ describe("DiscordPort and a typing request still on its way", () => {
         });
       },
     } as unknown as REST;
-    const port = new DiscordPort(
+    const port = channelPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
       { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
     );
@@ -169,25 +168,5 @@ describe("DiscordPort and a typing request still on its way", () => {
     await posted;
     await stop();
     expect(order).toEqual(["typing sent", "typing done", "message"]);
-  });
-});
-
-describe("KeyedSerial", () => {
-  it("runs one key's tasks in order, other keys alongside, and goes on after a failure", async () => {
-    const serial = new KeyedSerial();
-    const log: string[] = [];
-    const task =
-      (name: string, waitMs: number, fail = false) =>
-      async () => {
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-        log.push(name);
-        if (fail) throw new Error(name);
-      };
-    const a1 = serial.run("a", task("a1", 30, true));
-    void serial.run("a", task("a2", 0));
-    void serial.run("b", task("b1", 10));
-    await expect(a1).rejects.toThrow("a1");
-    await serial.idle();
-    expect(log).toEqual(["b1", "a1", "a2"]);
   });
 });

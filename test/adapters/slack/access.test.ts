@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { REFUSAL_CHANNEL, REFUSAL_USER } from "../../../adapters/slack/wording.js";
+import { REFUSAL_CHANNEL, REFUSAL_USER } from "../../../adapters/slack/access.js";
 import { mentionEvent, messageEvent, nextTs } from "../../support/slack-events.js";
 import { useSlackHarness } from "../../support/slack-harness.js";
 

@@ -1,4 +1,9 @@
-import { describe, expect, test } from "vitest";
+import { createServer as createHttpServer } from "node:http";
+import { Agent } from "undici";
+import { afterAll, describe, expect, it, test } from "vitest";
+import { callWithin, createSlackCaller } from "../../../adapters/slack/api.js";
+import { describeStartFailure } from "../../../adapters/slack/credentials.js";
+import { closedPort } from "../../support/ports.js";
 import { envelope, mentionEvent, postSigned } from "../../support/slack-events.js";
 import { SIGNING_SECRET, useSlackHarness } from "../../support/slack-harness.js";
 
@@ -77,5 +82,54 @@ describe("Slack credentials that stop working", () => {
     expect(h.adapter.notReadyReason()).toMatch(/\(app_uninstalled\)/);
     await until(() => h.adapter.notReadyReason() === null, 3_000);
     expect(h.api.callsTo("auth.test").length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+const pool = new Agent();
+afterAll(() => pool.close());
+
+/** What the adapter's Web API transport throws for auth.test against `apiUrl`. */
+async function authTestError(apiUrl: string): Promise<unknown> {
+  const call = createSlackCaller({ apiUrl, token: "xoxb-start-failure-secret", dispatcher: pool });
+  return callWithin(call, "auth.test", {}, 5_000).then(
+    () => {
+      throw new Error("auth.test unexpectedly succeeded");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("Slack start failures", () => {
+  it("names SLACK_API_URL, its host, auth.test and the network error when Slack cannot be reached", async () => {
+    const port = await closedPort();
+    const apiUrl = `http://127.0.0.1:${port}/api/`;
+    expect(describeStartFailure(await authTestError(apiUrl), apiUrl)).toBe(
+      `could not reach SLACK_API_URL (127.0.0.1:${port}) for auth.test: ECONNREFUSED`,
+    );
+  });
+
+  it("says what Slack answered: an HTTP status, or its error code", async () => {
+    const server = createHttpServer((request, response) => {
+      if (request.url?.includes("busy")) response.writeHead(503).end();
+      else
+        response
+          .writeHead(200, { "content-type": "application/json" })
+          .end('{"ok":false,"error":"invalid_auth"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const host = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    try {
+      const busy = `http://${host}/busy/`;
+      expect(describeStartFailure(await authTestError(busy), busy)).toBe(
+        `auth.test on SLACK_API_URL (${host}) answered HTTP 503`,
+      );
+      const refused = `http://${host}/api/`;
+      const text = describeStartFailure(await authTestError(refused), refused);
+      expect(text).toBe("auth.test failed (invalid_auth)");
+      expect(text).not.toContain("xoxb-");
+    } finally {
+      server.close();
+    }
   });
 });

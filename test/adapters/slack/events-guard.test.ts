@@ -8,7 +8,8 @@ import { SIGNING_SECRET, useSlackHarness } from "../../support/slack-harness.js"
 const start = useSlackHarness();
 
 async function rejected(h: Awaited<ReturnType<typeof start>>, reason: string): Promise<number> {
-  const values = (await h.core.metrics.slackRequestsRejected.get()).values;
+  const metric = h.core.metrics.registry.getSingleMetric("bridge_slack_requests_rejected_total");
+  const values = (await metric?.get())?.values ?? [];
   return values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 

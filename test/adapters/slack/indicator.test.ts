@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { type SlackCaller, SlackPlatformError, SlackRateLimitedError } from "../../../adapters/slack/api.js";
 import { type IndicatorTarget, WorkingIndicator } from "../../../adapters/slack/indicator.js";
 import { memoryLogger } from "../../support/core.js";
 
-const rateLimited = (seconds: number) =>
-  Object.assign(new Error("rate limited"), { code: "slack_webapi_rate_limited_error", retryAfter: seconds });
+const rateLimited = (seconds: number) => new SlackRateLimitedError("reactions.add", seconds * 1000);
 
 /** A question in a channel: the indicator is a reaction on it. */
 const inChannel = (ts: string): IndicatorTarget => ({ team: "T1", channel: "C1", thread: ts, ts, dm: false });
@@ -31,30 +31,27 @@ function indicator(
     status: string;
     loading_messages?: string[];
   }> = [];
-  const client = {
-    reactions: {
-      add: async () => {
-        calls.push("add");
-        return overrides.add ? overrides.add() : { ok: true };
-      },
-      remove: async () => {
-        calls.push("remove");
-        return overrides.remove ? overrides.remove() : { ok: true };
-      },
-    },
-    assistant: {
-      threads: {
-        setStatus: async (args: (typeof statuses)[number]) => {
-          calls.push(args.status === "" ? "clear" : "status");
-          statuses.push(args);
-          return overrides.setStatus ? overrides.setStatus(args) : { ok: true };
-        },
-      },
-    },
+  // The Web API transport, answering the only methods the indicator calls.
+  const call: SlackCaller = async (method, args) => {
+    if (method === "reactions.add" || method === "reactions.remove") {
+      const name = method === "reactions.add" ? "add" : "remove";
+      calls.push(name);
+      await overrides[name]?.();
+      return { ok: true };
+    }
+    if (method !== "assistant.threads.setStatus") throw new Error(`unexpected call ${method}`);
+    const { loading_messages: loading, ...rest } = args as Record<string, string>;
+    const status = {
+      ...(rest as Omit<(typeof statuses)[number], "loading_messages">),
+      ...(loading === undefined ? {} : { loading_messages: JSON.parse(loading) as string[] }),
+    };
+    calls.push(status.status === "" ? "clear" : "status");
+    statuses.push(status);
+    await overrides.setStatus?.(status);
+    return { ok: true };
   };
-  // A partial client: only reactions.add/remove and assistant.threads.setStatus are ever called.
   const working = new WorkingIndicator({
-    client: client as never,
+    call,
     logger: memoryLogger("silent").logger,
     delayMs: 1000,
     statusRefreshMs: 100_000,
@@ -63,11 +60,7 @@ function indicator(
   return { working, calls, statuses };
 }
 
-const refused = (error: string) =>
-  Object.assign(new Error(`An API error occurred: ${error}`), {
-    code: "slack_webapi_platform_error",
-    data: { ok: false, error },
-  });
+const refused = (error: string) => new SlackPlatformError("reactions.add", error);
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,7 +1,8 @@
 import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/api.js";
+import { registerSlackMetrics } from "../../../adapters/slack/metrics.js";
 import { SlackPoster } from "../../../adapters/slack/poster.js";
-import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/web-call.js";
 import { Metrics } from "../../../src/metrics.js";
 import { memoryLogger } from "../../support/core.js";
 import { closedPort } from "../../support/ports.js";
@@ -26,7 +27,7 @@ function poster(apiUrl: string, reported: string[] = []) {
     poster: new SlackPoster({
       call: createSlackCaller({ apiUrl, token: TOKEN, dispatcher: pool }),
       logger,
-      metrics,
+      metrics: registerSlackMetrics(metrics),
       onCredentialError: (code) => reported.push(code),
       attemptTimeoutMs: 500,
       random: () => 0,
@@ -50,9 +51,8 @@ describe("SlackPoster", () => {
     api = await startSlackApi({ botToken: TOKEN, port });
     expect(await posting).toBe("posted");
     expect(api.messages.map((m) => m.text)).toEqual(["hello"]);
-    const retries = (await metrics.slackPostRetries.get()).values.find(
-      (v) => v.labels.reason === "never_sent",
-    );
+    const metric = metrics.registry.getSingleMetric("bridge_slack_post_retries_total");
+    const retries = ((await metric?.get())?.values ?? []).find((v) => v.labels.reason === "never_sent");
     expect(retries?.value).toBeGreaterThanOrEqual(1);
   });
 

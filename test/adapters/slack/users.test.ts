@@ -1,4 +1,10 @@
 import { describe, expect, test } from "vitest";
+import {
+  type SlackAnswer,
+  type SlackCaller,
+  SlackNetworkError,
+  SlackPlatformError,
+} from "../../../adapters/slack/api.js";
 import { UserDirectory } from "../../../adapters/slack/users.js";
 import { memoryLogger } from "../../support/core.js";
 
@@ -6,16 +12,13 @@ type Info = (args: { user: string }) => Promise<unknown>;
 
 function directory(info: Info) {
   const calls: string[] = [];
-  const client = {
-    users: {
-      info: (args: { user: string }) => {
-        calls.push(args.user);
-        return info(args);
-      },
-    },
+  // The Web API transport, answering users.info only.
+  const call: SlackCaller = async (method, args) => {
+    if (method !== "users.info") throw new Error(`unexpected call ${method}`);
+    calls.push(String(args.user));
+    return (await info({ user: String(args.user) })) as SlackAnswer;
   };
-  // A partial client: only users.info is ever called.
-  const users = new UserDirectory(client as never, memoryLogger("silent").logger);
+  const users = new UserDirectory(call, memoryLogger("silent").logger);
   return { users, calls };
 }
 
@@ -57,11 +60,8 @@ describe("UserDirectory", () => {
     let attempt = 0;
     const { users, calls } = directory(async () => {
       attempt++;
-      if (attempt === 1) throw Object.assign(new Error("down"), { code: "slack_webapi_request_error" });
-      throw Object.assign(new Error("An API error occurred: user_not_found"), {
-        code: "slack_webapi_platform_error",
-        data: { ok: false, error: "user_not_found" },
-      });
+      if (attempt === 1) throw new SlackNetworkError("users.info", "refused");
+      throw new SlackPlatformError("users.info", "user_not_found");
     });
     expect(await users.lookup("U9")).toBeNull();
     expect(users.cached("U9")).toBeUndefined();

@@ -7,8 +7,12 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from "discord.js";
 import { FLAGGED_WARNING } from "../../src/notices.js";
+import { clickValue } from "../../src/pipeline/feedback-click.js";
+import { splitMessage } from "../../src/text/split.js";
 import type { Reply } from "../../src/types.js";
-import { splitMessage } from "./split.js";
+
+/** Discord refuses message content longer than this. */
+export const DISCORD_MESSAGE_LIMIT = 2000;
 
 /**
  * The messages that show one reply, in order. Answers are Markdown, which Discord renders; a flagged
@@ -16,7 +20,7 @@ import { splitMessage } from "./split.js";
  */
 export function renderReply(reply: Reply): string[] {
   const content = reply.kind === "flagged" ? `${FLAGGED_WARNING}\n\n${reply.text}` : reply.text;
-  return splitMessage(content);
+  return splitMessage(content, { limit: DISCORD_MESSAGE_LIMIT });
 }
 
 /**
@@ -60,7 +64,7 @@ export function feedbackRow(token: string, disabled = false): APIActionRowCompon
   const button = (score: 0 | 1, emoji: string): APIButtonComponent => ({
     type: ComponentType.Button,
     style: ButtonStyle.Secondary,
-    custom_id: `${FEEDBACK_PREFIX}:${score}:${token}`,
+    custom_id: `${FEEDBACK_PREFIX}:${clickValue(score, token)}`,
     emoji: { name: emoji },
     disabled,
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { messageBody, nonceFor, renderReply } from "../../../adapters/discord/replies.js";
+import { messageBody, nonceFor, renderReply } from "../../../adapters/discord/render.js";
 import { FLAGGED_WARNING, notices } from "../../../src/notices.js";
 
 const requestId = "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";

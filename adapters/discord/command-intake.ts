@@ -2,15 +2,6 @@ import { ChannelType, type ChatInputCommandInteraction, type Interaction } from 
 import { notices } from "../../src/notices.js";
 import type { ChatMessage } from "../../src/types.js";
 import { REFUSAL } from "./access.js";
-import { ASK, NEW, QUESTION } from "./commands.js";
-import { threadNameFor } from "./events.js";
-import {
-  type DiscordIntakeDeps,
-  discordMessage,
-  NEW_CONVERSATION,
-  NEW_IN_THREAD,
-  UNAVAILABLE,
-} from "./intake.js";
 import {
   deferReply,
   deleteOriginal,
@@ -18,8 +9,11 @@ import {
   InteractionCallError,
   originalMessageId,
   replyEphemeral,
-} from "./interaction-api.js";
-import type { InteractionAddress } from "./interaction-port.js";
+} from "./api.js";
+import { threadNameFor } from "./events.js";
+import { type DiscordIntakeDeps, discordMessage, NEW_CONVERSATION, NEW_IN_THREAD } from "./intake.js";
+import type { InteractionAddress } from "./port.js";
+import { ASK, NEW, QUESTION } from "./surface.js";
 
 export const NEW_IN_CHANNEL =
   "Every question here starts a thread of its own, a new conversation each time: just ask with /ask.";
@@ -180,7 +174,7 @@ export class CommandIntake {
     const result = await sink.submit(message);
     logger.debug({ interactionId: view.id, result }, "discord: command submitted");
     if (result === "stopped") await this.#replaceWithNotice(view, notices.restarting());
-    if (result === "unavailable") await this.#replaceWithNotice(view, UNAVAILABLE);
+    if (result === "unavailable") await this.#replaceWithNotice(view, notices.notTaken());
   }
 
   async #allowed(view: CommandView): Promise<boolean> {

@@ -1,14 +1,14 @@
 import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
-import type { Metrics } from "../../src/metrics.js";
-import type { Reply } from "../../src/types.js";
+import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
+import type { Reply, ReplyAddress } from "../../src/types.js";
+import { SlackPlatformError } from "./api.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
+import type { SlackMetrics } from "./metrics.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { SlackDeadlineError, type SlackPoster } from "./poster.js";
-import { renderMessages, type SlackMessage } from "./render.js";
-import { splitMessage } from "./split.js";
-import { SlackPlatformError } from "./web-call.js";
+import { renderMessages, type SlackMessage, splitMrkdwn } from "./render.js";
 import { undeliverableNotice } from "./wording.js";
 
 /** Where a question was asked: replies go to its thread, the indicator on the question itself. */
@@ -33,7 +33,7 @@ export interface SlackPortDeps {
   /** Whether the bot token works: with a revoked one no reply can be posted. */
   health: Pick<CredentialHealth, "healthy">;
   logger: Logger;
-  metrics: Metrics;
+  metrics: SlackMetrics;
   /** The longest one reply may take to post, all its messages, waits and retries included. */
   replyTimeoutMs: number;
 }
@@ -55,7 +55,8 @@ const DM_INSTEAD: ReadonlySet<string> = new Set([
 ]);
 
 /** The core's handle on one Slack thread: its reply's messages in order, through the per-channel poster. */
-export function slackThreadPort(deps: SlackPortDeps, target: SlackTarget): ThreadPort {
+export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPort {
+  const target = slackTarget(address);
   // Slack clears a thread's status when the app posts there: the indicator need not do it then.
   let posted = false;
   return {
@@ -104,22 +105,22 @@ async function postMessages(
     const key = `${ids.key}:${index}`;
     try {
       if ((await poster.post(thread, message, { key, signal })) === "unconfirmed") {
-        metrics.slackPostErrors.inc({ error: "unconfirmed" });
+        metrics.postErrors.inc({ error: "unconfirmed" });
         log.warn({ part: index }, "a slack post timed out and could not be confirmed; not repeated");
       }
     } catch (error) {
-      if (error instanceof SlackDeadlineError) metrics.slackPostErrors.inc({ error: "deadline" });
+      if (error instanceof SlackDeadlineError) metrics.postErrors.inc({ error: "deadline" });
       if (!(error instanceof SlackPlatformError)) throw error;
-      metrics.slackPostErrors.inc({ error: error.code });
+      metrics.postErrors.inc({ error: error.code });
       if (error.code === "msg_too_long") {
-        // Slack's own limit was lower than ours: halve until it fits (splitMessage keeps 40 at least).
+        // Slack's own limit was lower than ours: send it in halves (the splitter keeps 100 at least).
         // (Plain text: the feedback buttons of a last message that was too long are left off.)
         const { text } = message;
-        const shorter = splitMessage(text, Math.max(40, Math.floor(text.length / 2)));
+        const shorter = splitMrkdwn(text, Math.max(MIN_SPLIT_LIMIT, Math.floor(text.length / 2)));
         for (const [part, piece] of shorter.entries()) {
           await poster.post(thread, { text: piece }, { key: `${key}.${part}`, signal });
         }
-        metrics.slackFallbacks.inc({ via: "shorter" });
+        metrics.fallbacks.inc({ via: "shorter" });
         log.warn({ part: index, pieces: shorter.length }, "slack found a message too long; sent it shorter");
         continue;
       }
@@ -133,9 +134,25 @@ async function postMessages(
       for (const [part, piece] of [{ text: notice }, ...messages.slice(index)].entries()) {
         await poster.post(dm, piece, { key: `${key}:dm${part}`, signal });
       }
-      metrics.slackFallbacks.inc({ via: "dm" });
+      metrics.fallbacks.inc({ via: "dm" });
       log.warn({ error: error.code }, "slack refused the reply in its thread; sent it to the person by DM");
       return;
     }
   }
+}
+
+/** The address a Slack message was stored with, checked: a malformed one is a bug, not a reply. */
+function slackTarget(address: ReplyAddress): SlackTarget {
+  const { team, dm, channel, thread, ts, user } = address;
+  if (
+    typeof team !== "string" ||
+    typeof dm !== "boolean" ||
+    typeof channel !== "string" ||
+    typeof thread !== "string" ||
+    typeof ts !== "string"
+  ) {
+    throw new Error("not a Slack reply address");
+  }
+  // Addresses stored before `user` was added have none: such a reply just gets no DM fallback.
+  return { team, dm, channel, thread, ts, user: typeof user === "string" ? user : null };
 }

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { REFUSAL } from "../../../adapters/discord/access.js";
-import { NEW_CONVERSATION } from "../../../adapters/discord/intake.js";
 import {
   type CommandView,
   classifyCommand,
@@ -8,7 +7,8 @@ import {
   NEW_IN_CHANNEL,
   NOT_HERE,
   UNKNOWN,
-} from "../../../adapters/discord/interactions.js";
+} from "../../../adapters/discord/command-intake.js";
+import { NEW_CONVERSATION } from "../../../adapters/discord/intake.js";
 import { notices } from "../../../src/notices.js";
 import type { Scripted, SimulatorRequest } from "../../../src/simulator/server.js";
 import { type HarnessOptions, useDiscordHarness } from "../../support/discord-harness.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMANDS, sameCommands } from "../../../adapters/discord/commands.js";
+import { COMMANDS, sameCommands } from "../../../adapters/discord/surface.js";
 import { useDiscordHarness } from "../../support/discord-harness.js";
 import { BOT_USER, GUILD_ID } from "../../support/discord-ids.js";
 

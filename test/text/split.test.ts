@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
-  DISCORD_MESSAGE_LIMIT,
   type PlannedPart,
-  planParts,
-  splitMessage,
-} from "../../../adapters/discord/split.js";
+  planParts as planWithin,
+  splitMessage as splitWithin,
+} from "../../src/text/split.js";
+
+/** Discord's limit, the one these cases were written for. */
+const DISCORD_MESSAGE_LIMIT = 2000;
+const splitMessage = (text: string, limit = DISCORD_MESSAGE_LIMIT) => splitWithin(text, { limit });
+const planParts = (text: string) => planWithin(text, { limit: DISCORD_MESSAGE_LIMIT });
 
 /** The original text again: the bodies joined with the separators dropped between them. */
 function rebuild(parts: PlannedPart[]): string {

@@ -1,7 +1,8 @@
 /**
- * Runs tasks one at a time per key, in the order they were given. Handling a message can wait on
- * Discord (history, thread creation); without this a later message of the same channel could reach
- * the core first. A key is forgotten once its tasks are done, so memory is bounded by work in hand.
+ * Runs tasks one at a time per key, in the order they were given: handling a message can wait on the
+ * platform (a history look-up, a thread created), and without this a later message of the same
+ * channel could reach the core first. A key is forgotten once its tasks are done, so memory is
+ * bounded by the work in hand.
  */
 export class KeyedSerial {
   readonly #tails = new Map<string, Promise<void>>();

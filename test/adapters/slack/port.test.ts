@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { markdownToMrkdwn } from "../../../adapters/slack/mrkdwn.js";
-import { MESSAGE_CHARS } from "../../../adapters/slack/split.js";
+import { MESSAGE_CHARS } from "../../../adapters/slack/render.js";
 import { FLAGGED_WARNING } from "../../../src/notices.js";
 import { longAnswer } from "../../../src/simulator/server.js";
 import { mentionEvent, nextTs } from "../../support/slack-events.js";

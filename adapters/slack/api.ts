@@ -1,8 +1,9 @@
 /**
- * One Slack Web API call over undici's request API (a fraction of `fetch`'s CPU per call, which
- * counts in a burst of answers), with no retries and no queue of its own, and errors that say
- * whether the call may have been carried out. @slack/web-api's client cannot do that for posts: it
- * retries timed-out calls blindly and pauses every call on one 429 (see poster.ts).
+ * The one transport of every Web API call the adapter makes: one call over undici's request API (a
+ * fraction of `fetch`'s CPU per call, which counts in a burst of answers), with no retries and no
+ * queue of its own, and errors that say whether the call may have been carried out. @slack/web-api's
+ * client cannot do that: it retries timed-out calls blindly (a post could appear twice) and pauses
+ * every call on one 429 (see poster.ts), so one slow nicety could hold every answer back.
  */
 import type { Dispatcher } from "undici";
 import { parseRetryAfter } from "../../src/assistant/client.js";
@@ -139,6 +140,23 @@ export function createSlackCaller(options: SlackCallerOptions): SlackCaller {
       throw new SlackPlatformError(method, typeof error === "string" ? error : "unknown_error");
     return answer as SlackAnswer;
   };
+}
+
+/** Calls `method` with a timeout of its own (aborting with a SlackTimeout), cut short by `signal` too. */
+export async function callWithin(
+  call: SlackCaller,
+  method: string,
+  args: SlackArgs,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<SlackAnswer> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new SlackTimeout()), timeoutMs);
+  try {
+    return await call(method, args, signal ? AbortSignal.any([timeout.signal, signal]) : timeout.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Slack error codes that mean the token no longer works at all (every later call fails alike). */
