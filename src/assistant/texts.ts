@@ -35,6 +35,6 @@ export const GONE_ADVICE =
   "assistant's personality prompt to ASSISTANT_INSTRUCTIONS (knowledge sources and tools are not carried over).";
 
 /** /readyz reason after a BackendUnavailableError (quota or credits exhausted): the cause, for operators. */
-export function unavailableReason(backend: BackendKind, error: AssistantApiError): string {
-  return `assistant: ${SERVICE[backend]} refuses calls until an operator acts (${error.message})`;
+export function unavailableReason(error: AssistantApiError): string {
+  return `assistant: calls are refused until an operator acts (quota, credits or limits): ${error.message}`;
 }

@@ -19,8 +19,8 @@ export interface HttpDouble {
   url: string;
   /** Every request, in order. */
   readonly seen: SeenRequest[];
-  /** Decides each answer; change it between calls. */
-  answer: (request: SeenRequest) => DoubleAnswer;
+  /** Decides each answer (null: never answer); change it between calls. */
+  answer: (request: SeenRequest) => DoubleAnswer | null;
   close(): Promise<void>;
 }
 
@@ -36,6 +36,7 @@ export async function startHttpDouble(answer: HttpDouble["answer"]): Promise<Htt
       const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
       seen.push(request);
       const reply = double.answer(request);
+      if (reply === null) return;
       const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(text);
