@@ -1,7 +1,11 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
-const source = readFileSync(new URL("../src/config.ts", import.meta.url), "utf8");
+const configDir = new URL("../src/config/", import.meta.url);
+const source = [
+  readFileSync(new URL("../src/config.ts", import.meta.url), "utf8"),
+  ...readdirSync(configDir).map((file) => readFileSync(new URL(file, configDir), "utf8")),
+].join("\n");
 const variables = [
   ...new Set([...source.matchAll(/read\.\w+\("([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? "")),
 ];
