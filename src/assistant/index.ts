@@ -34,7 +34,7 @@ export async function createAssistantClient(
   }
   const { timeoutMs } = config;
   let client: AssistantBackend["client"] & { close(): Promise<void> };
-  let description: string;
+  let real: string;
   if (config.backend === "twilio") {
     const login = config.twilio.credentials ?? {
       username: credentials.accountSid,
@@ -46,7 +46,7 @@ export async function createAssistantClient(
       ...login,
       timeoutMs,
     });
-    description = `Twilio assistant ${config.twilio.assistantId}`;
+    real = `Twilio assistant ${config.twilio.assistantId}`;
   } else {
     const { openai } = config;
     client = createOpenAiAssistantClient({
@@ -56,10 +56,10 @@ export async function createAssistantClient(
       timeoutMs,
       logger: options.logger.child({ component: "feedback" }),
     });
-    description = `model ${openai.model} at ${new URL(openai.baseUrl).host} (Chat Completions)`;
+    real = `model ${openai.model} at ${new URL(openai.baseUrl).host} (Chat Completions)`;
   }
-  if (simulator)
-    description = `the built-in OFFLINE SIMULATOR, speaking ${config.backend === "twilio" ? "Twilio's" : "the Chat Completions"} contract`;
+  const contract = config.backend === "twilio" ? "Twilio's" : "the Chat Completions";
+  const description = simulator ? `the built-in OFFLINE SIMULATOR, speaking ${contract} contract` : real;
   return {
     client,
     simulated: simulator !== null,
