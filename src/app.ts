@@ -1,6 +1,6 @@
 import { createConsoleAdapter } from "../adapters/console/index.js";
 import type { Adapter, AdapterContext, RouteHandler } from "./adapter.js";
-import { createTwilioAssistantClient } from "./assistant/client.js";
+import { createAssistantClient } from "./assistant/index.js";
 import type { Config } from "./config.js";
 import { type RunningHttpServer, startHttpServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
@@ -8,7 +8,6 @@ import { Metrics } from "./metrics.js";
 import { Bridge, type StopReport } from "./pipeline/bridge.js";
 import { FeedbackRecorder } from "./pipeline/feedback.js";
 import { backoffMs } from "./pipeline/retry-policy.js";
-import { type RunningSimulator, simulatorCredentials, startSimulator } from "./simulator/server.js";
 import { openStore } from "./state/open-store.js";
 import type { BridgeStore } from "./state/store.js";
 import type { Platform } from "./types.js";
@@ -66,34 +65,15 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
 
   const metrics = new Metrics();
   metrics.collectProcessMetrics();
-  let simulator: RunningSimulator | null = null;
-  let baseUrl = config.assistant.baseUrl;
-  let credentials = config.assistant.credentials;
-  if (config.assistant.backend === "simulator") {
-    const { accountSid, authToken } = simulatorCredentials();
-    simulator = await startSimulator({
-      accountSid,
-      authToken,
-      assistantId: config.assistant.assistantId,
-      latencyMs: config.simulator.latencyMs,
-    });
-    baseUrl = simulator.url;
-    credentials = { username: accountSid, password: authToken };
-    // Loud where a real platform is connected; the terminal chat says it in its greeting.
-    logger[platformConfigured ? "warn" : "info"](
-      { url: simulator.url },
-      "no Twilio credentials set: answering from the offline assistant simulator",
-    );
-  }
-  if (credentials === null) throw new Error("Twilio credentials are missing although the config validated");
-
-  const client = createTwilioAssistantClient({
-    baseUrl,
-    assistantId: config.assistant.assistantId,
-    username: credentials.username,
-    password: credentials.password,
-    timeoutMs: config.assistant.timeoutMs,
+  const assistant = await createAssistantClient(config.assistant, {
+    logger,
+    simulatorLatencyMs: config.simulator.latencyMs,
   });
+  const { client, simulated } = assistant;
+  if (simulated) {
+    // Loud where a real platform is connected; the terminal chat says it in its greeting.
+    logger[platformConfigured ? "warn" : "info"](`answering from ${assistant.description}`);
+  }
   const store = await openStore(config.redis, logger.child({ component: "redis" }));
   const byPlatform = new Map<Platform, Adapter>();
   const bridge = new Bridge({
@@ -130,7 +110,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     options,
     { sink: bridge, memory: store, feedback },
     metrics,
-    simulator !== null,
+    assistant.description,
   );
   for (const adapter of adapters) byPlatform.set(adapter.platform, adapter);
   bridge.start(adapters.map((adapter) => adapter.platform));
@@ -149,7 +129,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       metricsToken: config.metricsToken,
       logger,
       notReadyReasons: () =>
-        notReadyReasons(adapters, store, bridge, simulator !== null, stopping.signal.aborted, retryAt),
+        notReadyReasons(adapters, store, bridge, simulated, stopping.signal.aborted, retryAt),
     });
     logger.info({ url: server.url }, "HTTP server listening");
   }
@@ -173,8 +153,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     );
     await server?.close();
     await store.close();
-    await client.close();
-    await simulator?.close();
+    await assistant.close();
     return report;
   }
 
@@ -195,7 +174,7 @@ async function createAdapters(
   options: AppOptions,
   shared: Pick<AdapterContext, "sink" | "memory" | "feedback">,
   metrics: Metrics,
-  simulated: boolean,
+  answeredBy: string,
 ): Promise<Adapter[]> {
   const context = (platform: string): AdapterContext => ({
     ...shared,
@@ -212,9 +191,7 @@ async function createAdapters(
     adapters.push(createDiscordAdapter(config.discord, context("discord")));
   }
   if (adapters.length === 0 && options.terminal) {
-    const greeting = simulated
-      ? "Terminal chat with the built-in OFFLINE SIMULATOR (no Twilio credentials set; answers are made up locally)."
-      : `Terminal chat with Twilio assistant ${config.assistant.assistantId}.`;
+    const greeting = `Terminal chat with ${answeredBy}${config.assistant.simulated ? " (nothing configured for the backend; answers are made up locally)" : ""}.`;
     adapters.push(
       createConsoleAdapter(
         { ...options.terminal, greeting, onEnd: options.onTerminalEnd },
@@ -237,7 +214,7 @@ function notReadyReasons(
   if (stopping) reasons.push("shutting down");
   const storeReason = store.notReadyReason();
   if (storeReason !== null) reasons.push(storeReason);
-  if (simulated) reasons.push("assistant: no Twilio credentials set, answering from the offline simulator");
+  if (simulated) reasons.push("assistant: no backend configured, answering from the offline simulator");
   const assistant = bridge.notReadyReason();
   if (assistant !== null) reasons.push(assistant);
   for (const adapter of adapters) {

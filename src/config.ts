@@ -1,27 +1,13 @@
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
-import { DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS } from "./answer-cap.js";
-import type { AssistantMode } from "./assistant/types.js";
+import { type AssistantConfig, readAssistant } from "./config/assistant.js";
+import { type Env, Reader } from "./config/reader.js";
 import { unknownVariableWarnings } from "./config-warnings.js";
 import type { LogLevel } from "./logger.js";
-import { redactUrl } from "./redact-url.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export interface AssistantConfig {
-  /** `twilio`, or `simulator` when no Twilio credentials are set (the embedded offline simulator). */
-  backend: "twilio" | "simulator";
-  baseUrl: string;
-  assistantId: string;
-  /** Basic auth pair; null for the embedded simulator, which makes its own. */
-  credentials: { username: string; password: string } | null;
-  mode: AssistantMode;
-  timeoutMs: number;
-  maxInputChars: number;
-  /** Longer answers are shown as their start and end with a line saying they were cut (ANSWER_MAX_CHARS). */
-  maxAnswerChars: number;
-}
+export type { AssistantConfig, OpenAiSettings, TwilioSettings } from "./config/assistant.js";
+export type { Env } from "./config/reader.js";
 
 export interface QueueConfig {
   /** Calls started per window (sliding). */
@@ -78,7 +64,7 @@ export interface Config {
   /** False when LOG_LEVEL is unset (the terminal chat then logs only warnings). */
   logLevelSet: boolean;
   metricsToken: string | null;
-  /** `buttons`: 👍/👎 under every answer, recorded at Twilio's Feedbacks API; `off`: none. */
+  /** `buttons`: 👍/👎 under every answer, recorded at Twilio's Feedbacks API (or in the log); `off`: none. */
   feedback: "buttons" | "off";
   shutdownGraceMs: number;
   simulator: { port: number; latencyMs: number };
@@ -104,7 +90,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-const MODES: readonly AssistantMode[] = ["chat", "email", "voice"];
 
 export interface LoadConfigOptions {
   /** A dotenv file to read below `env` (variables already in `env` win); null reads none. @default ".env" */
@@ -162,46 +147,6 @@ function readEnvFile(path: string | null): Env {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw error;
   }
-}
-
-function readAssistant(read: Reader): AssistantConfig {
-  const accountSid = read.optional("TWILIO_ACCOUNT_SID");
-  const authToken = read.secret("TWILIO_AUTH_TOKEN");
-  const apiKey = read.optional("TWILIO_API_KEY");
-  const apiSecret = read.secret("TWILIO_API_SECRET");
-  const assistantId = read.optional("TWILIO_ASSISTANT_ID");
-  const common = {
-    mode: read.oneOf("ASSISTANT_MODE", MODES, "chat"),
-    timeoutMs: read.int("ASSISTANT_TIMEOUT_MS", 30_000, 1),
-    maxInputChars: read.int("ASSISTANT_MAX_INPUT_CHARS", 4000, 1),
-    maxAnswerChars: read.int("ANSWER_MAX_CHARS", DEFAULT_ANSWER_MAX_CHARS, MIN_ANSWER_MAX_CHARS),
-    baseUrl: read.url("TWILIO_ASSISTANTS_URL", "https://assistants.twilio.com"),
-  };
-  if (!accountSid && !authToken && !apiKey && !apiSecret && !assistantId) {
-    return { backend: "simulator", assistantId: "aia_asst_simulator", credentials: null, ...common };
-  }
-
-  if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
-    read.problem("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits");
-  }
-  if (apiKey && !/^SK[0-9a-fA-F]{32}$/.test(apiKey)) {
-    read.problem("TWILIO_API_KEY must be SK followed by 32 hex digits");
-  }
-  if (!assistantId)
-    read.problem("TWILIO_ASSISTANT_ID is required (aia_asst_…) when Twilio credentials are set");
-  else if (!/^aia_asst_.+$/.test(assistantId)) read.problem("TWILIO_ASSISTANT_ID must start with aia_asst_");
-
-  let credentials: { username: string; password: string } | null = null;
-  if (apiKey || apiSecret) {
-    if (!apiKey) read.problem("TWILIO_API_KEY is required with TWILIO_API_SECRET");
-    if (!apiSecret) read.problem("TWILIO_API_SECRET is required with TWILIO_API_KEY");
-    if (apiKey && apiSecret) credentials = { username: apiKey, password: apiSecret };
-  } else {
-    if (!accountSid) read.problem("TWILIO_ACCOUNT_SID is required (or TWILIO_API_KEY + TWILIO_API_SECRET)");
-    if (!authToken) read.problem("TWILIO_AUTH_TOKEN is required with TWILIO_ACCOUNT_SID");
-    if (accountSid && authToken) credentials = { username: accountSid, password: authToken };
-  }
-  return { backend: "twilio", assistantId: assistantId ?? "", credentials, ...common };
 }
 
 function readSlack(read: Reader): SlackConfig | null {
@@ -303,93 +248,6 @@ function readSuggestedPrompts(read: Reader): string[] {
     );
   }
   return prompts.filter((prompt) => prompt !== "").slice(0, MAX_SUGGESTED_PROMPTS);
-}
-
-/**
- * Typed reads that collect problems instead of throwing, so one message can name them all. It records
- * every name it is asked for: that is the list of known variables the unknown-variable warnings use,
- * so read each variable whatever the others hold (a read behind an `if` would be warned about).
- */
-class Reader {
-  readonly problems: string[] = [];
-  readonly secrets: string[] = [];
-  constructor(
-    private readonly env: Env,
-    readonly names = new Set<string>(),
-  ) {}
-
-  problem(message: string): void {
-    this.problems.push(message);
-  }
-
-  optional(name: string): string | null {
-    this.names.add(name);
-    const value = this.env[name]?.trim();
-    return value ? value : null;
-  }
-
-  secret(name: string): string | null {
-    const value = this.optional(name);
-    if (value) this.secrets.push(value);
-    return value;
-  }
-
-  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    const raw = this.optional(name);
-    if (raw === null) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.problem(
-        `${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${raw}"`,
-      );
-      return fallback;
-    }
-    return value;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const raw = this.optional(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (["1", "true", "yes", "on"].includes(raw)) return true;
-    if (["0", "false", "no", "off"].includes(raw)) return false;
-    this.problem(`${name} must be true or false, got "${raw}"`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.optional(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    this.problem(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
-    return fallback;
-  }
-
-  /** An http(s) URL; without a trailing slash unless `trailingSlash` (Slack's client wants one). */
-  url(name: string, fallback: string, trailingSlash = false): string {
-    const raw = this.optional(name) ?? fallback;
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      this.problem(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
-      return fallback;
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      this.problem(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
-      return fallback;
-    }
-    // A password in the URL is a secret like any other: scrubbed from every log line.
-    if (parsed.password) this.secrets.push(parsed.password);
-    const bare = raw.replace(/\/+$/, "");
-    return trailingSlash ? `${bare}/` : bare;
-  }
-
-  /** Comma- or space-separated ids; null when unset (no restriction). */
-  list(name: string): ReadonlySet<string> | null {
-    const raw = this.optional(name);
-    if (raw === null) return null;
-    return new Set(raw.split(/[\s,]+/).filter(Boolean));
-  }
 }
 
 /** Every variable loadConfig reads, sorted: docs/configuration.md documents each (test/docs.test.ts). */

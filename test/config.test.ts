@@ -25,8 +25,11 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("loadConfig", () => {
   it("falls back to the offline simulator when no Twilio variable is set", () => {
     const config = load({});
-    expect(config.assistant.backend).toBe("simulator");
-    expect(config.assistant.credentials).toBeNull();
+    expect(config.assistant).toMatchObject({
+      backend: "twilio",
+      simulated: true,
+      twilio: { credentials: null },
+    });
     expect(config.slack).toBeNull();
     expect(config.discord).toBeNull();
   });
@@ -35,12 +38,16 @@ describe("loadConfig", () => {
     const config = load(TWILIO);
     expect(config.assistant).toMatchObject({
       backend: "twilio",
-      baseUrl: "https://assistants.twilio.com",
+      simulated: false,
       mode: "chat",
       timeoutMs: 30_000,
       maxInputChars: 4000,
       maxAnswerChars: 12_000,
-      credentials: { username: SID, password: "token-value-1234" },
+      historyMaxChars: 24_000,
+      twilio: {
+        baseUrl: "https://assistants.twilio.com",
+        credentials: { username: SID, password: "token-value-1234" },
+      },
     });
     expect(config.queue).toEqual({
       rateLimit: 10,
@@ -71,7 +78,9 @@ describe("loadConfig", () => {
       TWILIO_API_SECRET: "s3cret",
       TWILIO_ASSISTANT_ID: "aia_asst_1",
     });
-    expect(config.assistant.credentials).toEqual({ username: `SK${"b".repeat(32)}`, password: "s3cret" });
+    expect(config.assistant).toMatchObject({
+      twilio: { credentials: { username: `SK${"b".repeat(32)}`, password: "s3cret" } },
+    });
   });
 
   it("names every bad variable in one error, without echoing secrets", () => {

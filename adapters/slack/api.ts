@@ -6,8 +6,8 @@
  * every call on one 429 (see poster.ts), so one slow nicety could hold every answer back.
  */
 import type { Dispatcher } from "undici";
-import { parseRetryAfter } from "../../src/assistant/client.js";
 import { networkFailureOf } from "../../src/http/network-failure.js";
+import { parseRetryAfter } from "../../src/http/retry-after.js";
 
 /** Arguments as Slack's form encoding takes them; objects must be JSON strings already. */
 export type SlackArgs = Readonly<Record<string, string | number | boolean | undefined>>;

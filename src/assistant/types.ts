@@ -1,6 +1,15 @@
 /** The `mode` field of Twilio's Messages request. */
 export type AssistantMode = "chat" | "email" | "voice";
 
+/** Which API a client speaks: names the service in texts (see texts.ts). */
+export type BackendKind = "twilio" | "openai";
+
+/** One earlier exchange of a session, as the bridge keeps it for a backend that keeps none. */
+export interface Turn {
+  question: string;
+  answer: string;
+}
+
 /** One message to the assistant. */
 export interface AssistantRequest {
   /** `type:value`, e.g. `user_id:slack_T1_U2`. */
@@ -8,19 +17,33 @@ export interface AssistantRequest {
   body: string;
   sessionId: string;
   mode: AssistantMode;
+  /**
+   * The session's earlier turns, oldest first, for a backend that does not keep the conversation
+   * itself (`keepsHistory` false); ignored by one that does. Absent: none.
+   */
+  history?: readonly Turn[];
   /** When set, Twilio also delivers the answer to this URL. */
   webhook?: string;
 }
 
-/** What the assistant made of one message. An `answer` or `flagged` body is never blank. */
+/**
+ * What the assistant made of one message. An `answer` or `flagged` body is never blank. `cutShort`:
+ * the model stopped at its length limit, so the body is the start of a longer answer.
+ */
 export type AssistantOutcome =
-  | { kind: "answer"; body: string; sessionId: string | null }
-  | { kind: "flagged"; body: string; sessionId: string | null }
+  | { kind: "answer"; body: string; sessionId: string | null; cutShort?: true }
+  | { kind: "flagged"; body: string; sessionId: string | null; cutShort?: true }
   | { kind: "aborted"; error: string | null; sessionId: string | null }
   | { kind: "failure"; error: string | null; sessionId: string | null };
 
-/** Narrow port the pipeline calls; Twilio's client is one implementation. */
+/** The port the pipeline calls; one implementation per backend (src/assistant/<backend>/). */
 export interface AssistantClient {
+  readonly backend: BackendKind;
+  /**
+   * True when the service keeps each session's conversation itself (Twilio); false when the bridge
+   * must send the session's `history` and record each turn in its store (Chat Completions).
+   */
+  readonly keepsHistory: boolean;
   send(request: AssistantRequest, signal?: AbortSignal): Promise<AssistantOutcome>;
 }
 
@@ -36,8 +59,8 @@ export interface FeedbackRequest {
   messageId?: string;
 }
 
-/** Records feedback at the assistant; Twilio's client is one implementation. Errors as for `send`. */
+/** Records feedback at the assistant's service, or in the log where it has none. Errors as for `send`. */
 export interface FeedbackClient {
-  /** Resolves with the new feedback's id (null when the answer carried none). */
+  /** Resolves with the new feedback's id (null when the service gave none). */
   sendFeedback(request: FeedbackRequest, signal?: AbortSignal): Promise<{ id: string | null }>;
 }

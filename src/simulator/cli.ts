@@ -1,14 +1,25 @@
+import { SIMULATOR_MODEL } from "../config/assistant.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { startSimulator } from "./server.js";
 
-/** Used when no Twilio credentials are configured; made up, they open nothing but this simulator. */
-const DEMO = { username: "AC00000000000000000000000000000000", password: "simulator-auth-token" };
+/** Used when nothing is configured; made up, they open nothing but this simulator. */
+const DEMO = {
+  username: "AC00000000000000000000000000000000",
+  password: "simulator-auth-token",
+  assistantId: "aia_asst_simulator",
+  openAiKey: "sk-simulator",
+};
 
-/** `npm run simulator`: the offline assistant alone, on SIMULATOR_PORT. */
+/** `npm run simulator`: the offline assistant alone, on SIMULATOR_PORT, speaking both contracts. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   for (const warning of config.warnings) process.stderr.write(`Warning: ${warning}\n`);
-  const credentials = config.assistant.credentials ?? DEMO;
+  const { assistant } = config;
+  // Configured credentials open the simulator too, so a .env made for the real service works as is.
+  const twilio = assistant.backend === "twilio" ? assistant.twilio : null;
+  const credentials = twilio?.credentials ?? { username: DEMO.username, password: DEMO.password };
+  const assistantId = twilio && !assistant.simulated ? twilio.assistantId : DEMO.assistantId;
+  const openAiKey = (assistant.backend === "openai" ? assistant.openai.apiKey : null) ?? DEMO.openAiKey;
   let simulator: Awaited<ReturnType<typeof startSimulator>>;
   try {
     simulator = await startSimulator({
@@ -17,7 +28,8 @@ async function main(): Promise<void> {
       accountSid: credentials.username.startsWith("AC") ? credentials.username : DEMO.username,
       username: credentials.username,
       authToken: credentials.password,
-      assistantId: config.assistant.assistantId,
+      assistantId,
+      openAiKey,
       latencyMs: config.simulator.latencyMs,
     });
   } catch (error) {
@@ -28,14 +40,15 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  const twilioLine = twilio?.credentials
+    ? `TWILIO_ASSISTANTS_URL=${simulator.url} TWILIO_ASSISTANT_ID=${assistantId}  (with the TWILIO_* credentials you already set)`
+    : `TWILIO_ASSISTANTS_URL=${simulator.url} TWILIO_ACCOUNT_SID=${DEMO.username} TWILIO_AUTH_TOKEN=${DEMO.password} TWILIO_ASSISTANT_ID=${assistantId}`;
+  const openAiLine = `ASSISTANT_BACKEND=openai OPENAI_BASE_URL=${simulator.url}/v1 OPENAI_API_KEY=${openAiKey === DEMO.openAiKey ? openAiKey : "<your OPENAI_API_KEY>"} OPENAI_MODEL=${SIMULATOR_MODEL}`;
   const lines = [
-    `Offline assistant simulator listening on ${simulator.url}`,
-    "Point the bridge at it with:",
-    `  TWILIO_ASSISTANTS_URL=${simulator.url}`,
-    `  TWILIO_ASSISTANT_ID=${simulator.assistantId}`,
-    config.assistant.credentials
-      ? "  (and the TWILIO_* credentials you already set)"
-      : `  TWILIO_ACCOUNT_SID=${DEMO.username}\n  TWILIO_AUTH_TOKEN=${DEMO.password}`,
+    `Offline assistant simulator listening on ${simulator.url}, speaking both contracts.`,
+    "Put one of these lines in front of a command (e.g. npm start):",
+    `  Twilio:            ${twilioLine}`,
+    `  Chat Completions:  ${openAiLine}`,
     "Demo triggers in a message: #flagged #aborted #fail #429 #error #markdown #long=N #slow=MS",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

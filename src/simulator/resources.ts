@@ -26,6 +26,10 @@ export interface SimulatedFeedback {
   /** Required strings in the spec's answer: empty when the request had none. */
   message_id: string;
   text: string;
+  /**
+   * The spec's answer requires a number although the request's score is optional and has no
+   * documented default: 0 when the request had none, as message_id and text are empty then.
+   */
   score: number;
   date_created: string;
   date_updated: string;
@@ -98,7 +102,7 @@ export class SimulatorRecords {
   addFeedback(fields: {
     sessionId: string;
     messageId: string;
-    score: number;
+    score: number | null;
     text: string;
   }): SimulatedFeedback {
     const now = new Date().toISOString();
@@ -109,7 +113,7 @@ export class SimulatorRecords {
       session_id: fields.sessionId,
       message_id: fields.messageId,
       text: fields.text,
-      score: fields.score,
+      score: fields.score ?? 0,
       date_created: now,
       date_updated: now,
     };

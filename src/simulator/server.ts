@@ -1,27 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BoundedMap } from "../collections/bounded-map.js";
-import { readBody } from "../http/read-body.js";
-import { pageOf, readPaging, SimulatorRecords } from "./resources.js";
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import { openAiRoutes, sendOpenAiError } from "./openai-routes.js";
+import { SimulatorRecords } from "./resources.js";
+import {
+  demoScript,
+  normalAnswer,
+  type Scripted,
+  type SimulatorContext,
+  type SimulatorRequest,
+} from "./scripted.js";
+import { sendTwilioError, twilioRoutes } from "./twilio-routes.js";
 
-/** What the simulator does with one message instead of its normal answer. */
-export type Scripted =
-  | { kind: "answer"; body: string; flagged?: boolean; delayMs?: number }
-  | { kind: "aborted" }
-  | { kind: "failure"; error: string }
-  | { kind: "rate_limited"; retryAfterSeconds: number | null }
-  | { kind: "server_error" }
-  /** Never answers (until the client gives up or the server closes). */
-  | { kind: "hang" };
-
-export interface SimulatorRequest {
-  identity: string;
-  body: string;
-  sessionId: string;
-  /** Earlier bodies of this session, oldest first. */
-  history: readonly string[];
-}
+// The scripted words and samples are the simulator's public face too (tests render its samples).
+export { longAnswer, SAMPLE_MARKDOWN, type Scripted, type SimulatorRequest } from "./scripted.js";
 
 export interface SimulatorOptions {
   /** @default 0 (any free port) */
@@ -35,6 +28,8 @@ export interface SimulatorOptions {
   /** The Basic auth password (Auth Token or API key secret). */
   authToken: string;
   assistantId: string;
+  /** The key Chat Completions calls must bring (Bearer, or Azure's `api-key`); null or absent: none. */
+  openAiKey?: string | null;
   /** Delay before each answer (messages and feedbacks). @default 0 */
   latencyMs?: number;
   /** Overrides the answer for some messages (tests, drills); return undefined for the normal answer. */
@@ -46,33 +41,36 @@ export interface SimulatorOptions {
 }
 
 export interface RunningSimulator {
-  /** Base URL to use as TWILIO_ASSISTANTS_URL. */
+  /** Base URL to use as TWILIO_ASSISTANTS_URL; OPENAI_BASE_URL is `${url}/v1`. */
   url: string;
   accountSid: string;
   /** The Basic auth user (the account SID unless an API key was given). */
   username: string;
   authToken: string;
   assistantId: string;
-  /** Every request the simulator accepted, in order (tests read it). */
+  openAiKey: string | null;
+  /** Every message the simulator accepted on either side, in order (tests read it). */
   readonly received: readonly SimulatorRequest[];
+  /** Every Chat Completions request accepted, as sent. */
+  readonly chatRequests: readonly ChatCompletionCreateParamsNonStreaming[];
   /** Every feedback recorded, oldest first. */
   readonly feedbacks: SimulatorRecords["feedbacks"];
   close(): Promise<void>;
 }
 
-const MORE_INFO = "https://www.twilio.com/docs/errors";
-const ASSISTANT_PATH = /^\/v1\/Assistants\/([^/]+)\/(Messages|Feedbacks)\/?$/;
-const SESSION_MESSAGES_PATH = /^\/v1\/Sessions\/([^/]+)\/Messages\/?$/;
-
 /** Fresh credentials for an embedded simulator, so nothing guessable ever opens it. */
-export function simulatorCredentials(): { accountSid: string; authToken: string } {
-  return { accountSid: `AC${randomBytes(16).toString("hex")}`, authToken: randomBytes(16).toString("hex") };
+export function simulatorCredentials(): { accountSid: string; authToken: string; openAiKey: string } {
+  return {
+    accountSid: `AC${randomBytes(16).toString("hex")}`,
+    authToken: randomBytes(16).toString("hex"),
+    openAiKey: `sk-simulator-${randomBytes(16).toString("hex")}`,
+  };
 }
 
 /**
- * A local stand-in for Twilio's Assistants API: `POST /v1/Assistants/{id}/Messages`, the assistant's
- * Feedbacks (POST, GET) and `GET /v1/Sessions/{id}/Messages`, with the same auth, validation, error
- * shapes and answer schemas, per-session memory and scriptable faults.
+ * A local stand-in for both assistant APIs the bridge speaks: Twilio's Assistants API (twilio-routes.ts)
+ * and OpenAI's Chat Completions (openai-routes.ts), with their auth, validation, error shapes and
+ * answer schemas, and the same scripted words (scripted.ts) on both sides.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const records = new SimulatorRecords({
@@ -82,136 +80,37 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     maxFeedbacks: options.maxFeedbacks ?? 10_000,
   });
   const received: SimulatorRequest[] = [];
+  const chatRequests: ChatCompletionCreateParamsNonStreaming[] = [];
   const username = options.username ?? options.accountSid;
-  const expectedAuth = `Basic ${Buffer.from(`${username}:${options.authToken}`).toString("base64")}`;
-  const latencyMs = options.latencyMs ?? 0;
   const script = options.script ?? demoScript();
   const hanging = new Set<ServerResponse>();
   let baseUrl = "";
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      sendError(res, 500, 20500, `Internal simulator error: ${String(error)}`);
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://simulator");
-    const assistantRoute = ASSISTANT_PATH.exec(url.pathname);
-    const sessionRoute = SESSION_MESSAGES_PATH.exec(url.pathname);
-    if (!assistantRoute && !sessionRoute)
-      return sendError(res, 404, 20404, "The requested resource was not found");
-    const allowed =
-      assistantRoute?.[2] === "Messages" ? ["POST"] : assistantRoute ? ["GET", "POST"] : ["GET"];
-    if (!allowed.includes(req.method ?? "")) return sendError(res, 405, 20004, "Method not allowed");
-    if (req.headers.authorization !== expectedAuth) return sendError(res, 401, 20003, "Authenticate");
-    if (sessionRoute) return listMessages(res, decodeURIComponent(sessionRoute[1] ?? ""), url);
-    if (decodeURIComponent(assistantRoute?.[1] ?? "") !== options.assistantId) {
-      return sendError(
-        res,
-        404,
-        20404,
-        `The requested resource /Assistants/${assistantRoute?.[1]} was not found`,
-      );
-    }
-    if (assistantRoute?.[2] === "Feedbacks") {
-      return req.method === "GET" ? listFeedbacks(res, url) : createFeedback(req, res);
-    }
-    return sendMessage(req, res);
-  }
-
-  async function sendMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const payload = await readJsonObject(req);
-    if (payload === null) return sendError(res, 400, 20001, "Request body must be a JSON object");
-    const { identity, body } = payload;
-    if (typeof identity !== "string" || !/^[a-z_]+:.+$/.test(identity)) {
-      return sendError(res, 400, 20001, "Invalid parameter: identity must be type:value");
-    }
-    if (typeof body !== "string" || body === "")
-      return sendError(res, 400, 20001, "Missing required parameter body");
-    const sessionId =
-      typeof payload.session_id === "string" && payload.session_id ? payload.session_id : identity;
-
-    const request: SimulatorRequest = { identity, body, sessionId, history: records.history(sessionId) };
-    received.push(request);
-    const scripted = script(request) ?? { kind: "answer", body: normalAnswer(request) };
-    // Twilio never processes a request it answers 429: the session does not remember it.
-    if (scripted.kind !== "rate_limited") records.addMessage(sessionId, identity, "user", body);
-    if (scripted.kind === "hang") {
+  const context: SimulatorContext = {
+    latencyMs: options.latencyMs ?? 0,
+    baseUrl: () => baseUrl,
+    scriptFor(request) {
+      received.push(request);
+      return script(request) ?? { kind: "answer", body: normalAnswer(request) };
+    },
+    hang(res) {
       hanging.add(res);
       res.on("close", () => hanging.delete(res));
-      return;
-    }
-    const delay = (scripted.kind === "answer" ? scripted.delayMs : undefined) ?? latencyMs;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (scripted.kind === "answer") records.addMessage(sessionId, identity, "assistant", scripted.body);
-    answer(res, scripted, sessionId);
-  }
+    },
+  };
+  const twilio = twilioRoutes(context, records, { ...options, username });
+  const openai = openAiRoutes(context, { apiKey: options.openAiKey ?? null, received: chatRequests });
 
-  async function createFeedback(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const payload = await readJsonObject(req);
-    if (payload === null) return sendError(res, 400, 20001, "Request body must be a JSON object");
-    const { session_id: sessionId, message_id: messageId, score, text } = payload;
-    if (typeof sessionId !== "string" || sessionId === "")
-      return sendError(res, 400, 20001, "Missing required parameter session_id");
-    if (messageId !== undefined && (typeof messageId !== "string" || !/^aia_msg_.+$/.test(messageId))) {
-      return sendError(res, 400, 20001, "Invalid parameter message_id: must match ^aia_msg_.+$");
-    }
-    // The spec marks score optional but gives no default; a feedback without one says nothing, and
-    // the bridge always sends one, so the simulator insists rather than invent a value.
-    if (typeof score !== "number" || !(score >= 0 && score <= 1)) {
-      return sendError(res, 400, 20001, "Invalid parameter score: a number from 0 to 1 is required");
-    }
-    if (text !== undefined && typeof text !== "string")
-      return sendError(res, 400, 20001, "Invalid parameter text: must be a string");
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    const feedback = records.addFeedback({ sessionId, messageId: messageId ?? "", score, text: text ?? "" });
-    sendJson(res, 201, feedback);
-  }
-
-  async function listFeedbacks(res: ServerResponse, url: URL): Promise<void> {
-    const paging = readPaging(url.searchParams);
-    if (typeof paging === "string") return sendError(res, 400, 20001, paging);
-    const { items, meta } = pageOf(records.feedbacks, paging, `${baseUrl}${url.pathname}`, "feedbacks");
-    sendJson(res, 200, { feedbacks: items, meta });
-  }
-
-  async function listMessages(res: ServerResponse, sessionId: string, url: URL): Promise<void> {
-    const paging = readPaging(url.searchParams);
-    if (typeof paging === "string") return sendError(res, 400, 20001, paging);
-    const messages = records.messages(sessionId);
-    if (!messages)
-      return sendError(res, 404, 20404, `The requested resource /Sessions/${sessionId} was not found`);
-    const { items, meta } = pageOf(messages, paging, `${baseUrl}${url.pathname}`, "messages");
-    sendJson(res, 200, { messages: items, meta });
-  }
-
-  function answer(
-    res: ServerResponse,
-    scripted: Exclude<Scripted, { kind: "hang" }>,
-    sessionId: string,
-  ): void {
-    // No `error` field unless there is an error: the spec's `error` is a string, not nullable.
-    const base = { session_id: sessionId, account_sid: options.accountSid, flagged: false, aborted: false };
-    if (scripted.kind === "answer") {
-      sendJson(res, 200, {
-        ...base,
-        status: "Success",
-        flagged: scripted.flagged ?? false,
-        body: scripted.body,
-      });
-    } else if (scripted.kind === "aborted") {
-      sendJson(res, 200, { ...base, status: "Success", aborted: true, body: "" });
-    } else if (scripted.kind === "failure") {
-      sendJson(res, 200, { ...base, status: "Failed", body: "", error: scripted.error });
-    } else if (scripted.kind === "rate_limited") {
-      if (scripted.retryAfterSeconds !== null)
-        res.setHeader("retry-after", String(scripted.retryAfterSeconds));
-      sendError(res, 429, 20429, "Too many concurrent requests");
-    } else {
-      sendError(res, 500, 20500, "Internal server error");
-    }
-  }
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const handled = async () =>
+      (await twilio(req, res, url)) ||
+      (await openai(req, res, url)) ||
+      sendTwilioError(res, 404, 20404, "The requested resource was not found");
+    handled().catch((error: unknown) => {
+      if (url.pathname.includes("/chat/")) sendOpenAiError(res, 500, "server_error", null, String(error));
+      else sendTwilioError(res, 500, 20500, `Internal simulator error: ${String(error)}`);
+    });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -226,7 +125,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     username,
     authToken: options.authToken,
     assistantId: options.assistantId,
+    openAiKey: options.openAiKey ?? null,
     received,
+    chatRequests,
     feedbacks: records.feedbacks,
     close: () =>
       new Promise<void>((resolve) => {
@@ -235,99 +136,4 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         server.closeAllConnections();
       }),
   };
-}
-
-/** The body as a JSON object, or null when it is not one. */
-async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown> | null> {
-  try {
-    const parsed: unknown = JSON.parse(await readBody(req));
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { code, message, more_info: `${MORE_INFO}/${code}`, status });
-}
-
-/** The simulator's own answer: shows that it remembers the session. */
-function normalAnswer(request: SimulatorRequest): string {
-  const turn = request.history.length + 1;
-  const lines = [`*(offline simulator)* You said: “${request.body}”`];
-  if (request.history.length === 0) {
-    lines.push("This is the start of our conversation. Ask me something else and I will remember this.");
-  } else {
-    lines.push(
-      `This is message ${turn} of our conversation. Before this you said: “${request.history.at(-1)}”.`,
-    );
-  }
-  return lines.join("\n\n");
-}
-
-/** The answer to `#markdown`: one of everything a renderer has to handle. */
-export const SAMPLE_MARKDOWN = [
-  "# Markdown sample",
-  "Some **bold**, some _italic_, some ~~struck~~ text and `inline code`.",
-  "- a list item\n- another with a [link](https://www.twilio.com/docs)",
-  "1. first\n2. second",
-  "```ts\nconst answer: number = 42;\n```",
-  "> a quote",
-].join("\n\n");
-
-/**
- * The demo triggers with one memory: `#429` answers 429 once per message and session, and its retry
- * succeeds, so it shows the bridge waiting for Retry-After and retrying (not a failure).
- */
-function demoScript(): (request: SimulatorRequest) => Scripted | undefined {
-  // Per session and text: true while the retry of a 429 is due.
-  const retryDue = new BoundedMap<string, boolean>(1000);
-  return (request) => {
-    const scripted = scriptFromBody(request);
-    if (scripted?.kind !== "rate_limited") return scripted;
-    const key = `${request.sessionId}\n${request.body}`;
-    const due = retryDue.get(key) === true;
-    retryDue.set(key, !due);
-    return due ? undefined : scripted;
-  };
-}
-
-/**
- * Demo triggers a user can type: `#flagged`, `#aborted`, `#fail`, `#429`, `#error`, `#markdown`,
- * `#long=N` (an answer of about N characters), `#slow=MS`. Anything else gets the normal answer.
- */
-export function scriptFromBody(request: SimulatorRequest): Scripted | undefined {
-  const body = request.body.toLowerCase();
-  if (body.includes("#flagged")) return { kind: "answer", flagged: true, body: normalAnswer(request) };
-  if (body.includes("#aborted")) return { kind: "aborted" };
-  if (body.includes("#fail")) return { kind: "failure", error: "The simulator was asked to fail (#fail)." };
-  if (body.includes("#429")) return { kind: "rate_limited", retryAfterSeconds: 1 };
-  if (body.includes("#error")) return { kind: "server_error" };
-  if (body.includes("#markdown")) return { kind: "answer", body: SAMPLE_MARKDOWN };
-  const slow = /#slow=(\d+)/.exec(body);
-  if (slow)
-    return { kind: "answer", body: normalAnswer(request), delayMs: Math.min(Number(slow[1]), 120_000) };
-  const long = /#long=(\d+)/.exec(body);
-  if (long) return { kind: "answer", body: longAnswer(Number(long[1])) };
-  return undefined;
-}
-
-/** About `size` characters of numbered paragraphs, so a reader can check none went missing. */
-export function longAnswer(size: number): string {
-  const paragraphs: string[] = [];
-  let length = 0;
-  for (let n = 1; length < size; n++) {
-    const paragraph = `Paragraph ${n}. ${"The quick brown fox jumps over the lazy dog. ".repeat(8).trim()}`;
-    paragraphs.push(paragraph);
-    length += paragraph.length + 2;
-  }
-  return paragraphs.join("\n\n");
 }

@@ -40,6 +40,11 @@ export class RedisKeys {
     return `${this.prefix}s:${sessionId}`;
   }
 
+  /** A session's history: a list of `<chars>:<turn JSON>`, oldest first (see record-answer.lua). */
+  history(sessionId: string): string {
+    return `${this.prefix}h:${sessionId}`;
+  }
+
   /** Sessions of one platform with work and no lease. */
   ready(platform: Platform): string {
     return `${this.prefix}ready:${platform}`;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Turn } from "../assistant/types.js";
 import { TtlMap } from "../collections/ttl-map.js";
 import { TtlSet } from "../collections/ttl-set.js";
 import type { Platform, Reply } from "../types.js";
@@ -8,11 +9,13 @@ import type {
   AcceptResult,
   BridgeStore,
   Claim,
+  HistoryAppend,
   Lease,
   Phase,
   QueuedMessage,
   SessionHead,
 } from "./store.js";
+import { turnChars } from "./store.js";
 
 /**
  * At Slack's ceiling of 30,000 events an hour per workspace, 50,000 dedupe entries hold the 15 minutes
@@ -25,6 +28,11 @@ export interface MemoryStoreOptions {
   maxDedupeEntries?: number;
   /** Values remembered by `remember`, per distinct TTL. @default 50,000 */
   maxRememberedEntries?: number;
+  /**
+   * Session histories kept, per distinct TTL; the least recently used are forgotten past it. Each may
+   * hold up to ASSISTANT_HISTORY_MAX_CHARS. @default 5,000
+   */
+  maxHistories?: number;
 }
 
 interface Session {
@@ -51,6 +59,7 @@ export class MemoryStore implements BridgeStore {
   readonly shared = false;
   readonly #seen: ByTtl<TtlSet>;
   readonly #values: ByTtl<TtlMap<string>>;
+  readonly #histories: ByTtl<TtlMap<readonly Turn[]>>;
   readonly #sessions = new Map<string, Session>();
   /** Sessions with work and no lease, per platform; a Set keeps insertion order, so it is a FIFO. */
   readonly #ready = new Map<Platform, Set<string>>();
@@ -67,6 +76,8 @@ export class MemoryStore implements BridgeStore {
     const maxValues = options.maxRememberedEntries ?? 50_000;
     this.#seen = new ByTtl((ttlMs) => new TtlSet({ ttlMs, maxEntries: maxSeen }));
     this.#values = new ByTtl((ttlMs) => new TtlMap<string>({ ttlMs, maxEntries: maxValues }));
+    const maxHistories = options.maxHistories ?? 5_000;
+    this.#histories = new ByTtl((ttlMs) => new TtlMap<readonly Turn[]>({ ttlMs, maxEntries: maxHistories }));
   }
 
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
@@ -143,12 +154,22 @@ export class MemoryStore implements BridgeStore {
     return true;
   }
 
-  async recordReply(lease: Lease, reply: Reply): Promise<boolean> {
+  async recordReply(lease: Lease, reply: Reply, append?: HistoryAppend): Promise<boolean> {
     const session = this.#held(lease);
     if (session === undefined) return false;
+    if (session.phase === "answered") return true;
     session.phase = "answered";
     session.reply = reply;
+    if (append) this.#append(session.id, append);
     return true;
+  }
+
+  async history(sessionId: string): Promise<Turn[]> {
+    for (const map of this.#histories.all()) {
+      const turns = map.get(sessionId);
+      if (turns !== undefined) return [...turns];
+    }
+    return [];
   }
 
   async complete(lease: Lease, leaseMs: number): Promise<SessionHead | null | "lost"> {
@@ -243,6 +264,19 @@ export class MemoryStore implements BridgeStore {
   #once(key: string, ttlMs: number): boolean {
     for (const set of this.#seen.all()) if (set.has(key)) return false;
     return this.#seen.get(ttlMs).add(key);
+  }
+
+  /** Appends a turn, then drops the oldest whole turns while the history is over its bound. */
+  #append(sessionId: string, { turn, maxChars, ttlMs }: HistoryAppend): void {
+    const kept: Turn[] = [];
+    for (const map of this.#histories.all()) {
+      kept.push(...(map.get(sessionId) ?? []));
+      map.delete(sessionId);
+    }
+    kept.push({ question: turn.question, answer: turn.answer });
+    let total = kept.reduce((sum, each) => sum + turnChars(each), 0);
+    while (total > maxChars) total -= turnChars(kept.shift() as Turn);
+    if (kept.length > 0) this.#histories.get(ttlMs).set(sessionId, kept);
   }
 
   #held(lease: Lease): Session | undefined {

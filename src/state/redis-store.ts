@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Turn } from "../assistant/types.js";
 import type { Platform, Reply } from "../types.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag, RedisKeys } from "./keys.js";
 import {
@@ -17,11 +18,12 @@ import type {
   AcceptResult,
   BridgeStore,
   Claim,
+  HistoryAppend,
   Lease,
-  Phase,
   QueuedMessage,
   SessionHead,
 } from "./store.js";
+import { turnChars } from "./store.js";
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Put before every key; one hash tag for Redis Cluster. @default "{bridge}:" */
@@ -178,8 +180,25 @@ export class RedisStore implements BridgeStore {
     );
   }
 
-  recordReply(lease: Lease, reply: Reply): Promise<boolean> {
-    return this.#recordPhase(lease, "answered", JSON.stringify(reply));
+  async recordReply(lease: Lease, reply: Reply, append?: HistoryAppend): Promise<boolean> {
+    const k = this.#keys;
+    const turn = append
+      ? [JSON.stringify(append.turn), turnChars(append.turn), whole(append.maxChars), whole(append.ttlMs)]
+      : ["", 0, 0, 0];
+    const recorded = await this.#run(
+      "record-answer",
+      [k.session(lease.sessionId), k.history(lease.sessionId)],
+      [lease.token, JSON.stringify(reply), ...turn],
+    );
+    return recorded === 1;
+  }
+
+  async history(sessionId: string): Promise<Turn[]> {
+    const items = await this.#within(this.#client.lRange(this.#keys.history(sessionId), 0, -1));
+    return items.map((item) => {
+      const { question, answer } = JSON.parse(String(item).slice(String(item).indexOf(":") + 1)) as Turn;
+      return { question, answer };
+    });
   }
 
   async complete(lease: Lease, leaseMs: number): Promise<SessionHead | null | "lost"> {
@@ -273,11 +292,6 @@ export class RedisStore implements BridgeStore {
       if (error instanceof RedisTimeoutError) this.#slow = error.message;
       throw error;
     }
-  }
-
-  async #recordPhase(lease: Lease, phase: Phase, reply: string): Promise<boolean> {
-    const key = this.#keys.session(lease.sessionId);
-    return (await this.#run("record-phase", [key], [lease.token, phase, reply])) === 1;
   }
 
   #subscribe(platform: Platform): Promise<void> {

@@ -7,7 +7,7 @@ export const SCRIPT_NAMES = [
   "accept",
   "claim",
   "renew-lease",
-  "record-phase",
+  "record-answer",
   "complete",
   "release",
   "recover-expired",

@@ -1,7 +1,15 @@
+import type { Turn } from "../assistant/types.js";
 import type { ChatMessage, Platform, Reply } from "../types.js";
 
 /** How long a message id is remembered: it must outlive Slack's last retry (about 5 minutes). */
 export const DEDUPE_TTL_MS = 15 * 60_000;
+
+/**
+ * How long a session's history is kept after its last turn. A session is a thread or conversation
+ * that people come back to for days; Twilio documents no expiry for its sessions. A month, like the
+ * feedback the bridge remembers.
+ */
+export const HISTORY_TTL_MS = 30 * 24 * 60 * 60_000;
 
 /**
  * The bridge's state port. Everything the pipeline must remember between receiving a message and
@@ -44,8 +52,16 @@ export interface BridgeStore {
   waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Extends a lease this worker holds; false when it is no longer ours (expired and taken). */
   renew(lease: Lease, leaseMs: number): Promise<boolean>;
-  /** Fenced: records the reply of the first message (phase `answered`); false when the lease is lost. */
-  recordReply(lease: Lease, reply: Reply): Promise<boolean>;
+  /**
+   * Fenced: records the reply of the first message (phase `answered`); false when the lease is lost.
+   * With `append`, the same atomic step appends its turn to the session's history, then drops the
+   * oldest whole turns while the history's characters exceed `append.maxChars` (a turn longer than
+   * that on its own is not kept), and keeps the history `append.ttlMs` from now. A head already
+   * answered is left as it is (true, nothing appended): a second run never appends twice.
+   */
+  recordReply(lease: Lease, reply: Reply, append?: HistoryAppend): Promise<boolean>;
+  /** The session's history, oldest turn first; empty when it has none or it expired. One round trip. */
+  history(sessionId: string): Promise<Turn[]>;
   /**
    * Fenced: removes the first message (it is answered and posted) and frees its backpressure counts.
    * Returns the session's next message with the lease kept and extended by `leaseMs`, `null` when the
@@ -90,6 +106,20 @@ export interface BridgeStore {
   /** Null while the store answers, else why not (for /readyz). */
   notReadyReason(): string | null;
   close(): Promise<void>;
+}
+
+/** A turn to keep in a session's history, with the bounds of that history. */
+export interface HistoryAppend {
+  turn: Turn;
+  /** The history's bound: question and answer characters over every kept turn. */
+  maxChars: number;
+  /** The history expires this long after its last turn (HISTORY_TTL_MS). */
+  ttlMs: number;
+}
+
+/** A turn's size as the history bound counts it. */
+export function turnChars(turn: Turn): number {
+  return turn.question.length + turn.answer.length;
 }
 
 /** A message as the store keeps it until it is answered: all any replica needs to answer it. */

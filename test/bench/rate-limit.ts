@@ -1,5 +1,5 @@
 import type { ThreadPort } from "../../src/adapter.js";
-import { createTwilioAssistantClient } from "../../src/assistant/client.js";
+import { createTwilioAssistantClient } from "../../src/assistant/twilio/client.js";
 import type { AssistantClient } from "../../src/assistant/types.js";
 import { createLogger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
@@ -60,6 +60,8 @@ async function measureAgainst(
     allAnswered = resolve;
   });
   const client: AssistantClient = {
+    backend: http.backend,
+    keepsHistory: http.keepsHistory,
     send(request, signal) {
       starts.push(performance.now());
       return http.send(request, signal);

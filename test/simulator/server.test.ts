@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  longAnswer,
-  type RunningSimulator,
-  scriptFromBody,
-  simulatorCredentials,
-  startSimulator,
-} from "../../src/simulator/server.js";
+import { longAnswer, scriptFromBody } from "../../src/simulator/scripted.js";
+import { type RunningSimulator, simulatorCredentials, startSimulator } from "../../src/simulator/server.js";
 
 let simulator: RunningSimulator | undefined;
 afterEach(async () => {

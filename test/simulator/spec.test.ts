@@ -119,7 +119,6 @@ describe("the simulator's answers match Twilio's spec", () => {
       { session_id: "s", score: 1, message_id: "msg_1" },
       { session_id: "s", score: 2 },
       { session_id: "s", score: -0.5 },
-      { session_id: "s" },
       { session_id: "s", score: 1, text: 5 },
     ];
     for (const payload of bad) {
@@ -138,5 +137,15 @@ describe("the simulator's answers match Twilio's spec", () => {
     expect(sim.feedbacks).toEqual([]);
     const withMessage = await call("POST", path, { session_id: "s", score: 1, message_id: "aia_msg_1" });
     expect(withMessage.json.message_id).toBe("aia_msg_1");
+  });
+
+  it("takes a feedback with only session_id, as the spec allows, answering score 0", async () => {
+    const { call, sim } = await start();
+    const request = { session_id: "s", text: "no score given" };
+    expectSchema("create_feedback_request", request);
+    const answer = await call("POST", `/v1/Assistants/${ASSISTANT}/Feedbacks`, request);
+    expect(answer.status).toBe(201);
+    expectSchema("feedback", answer.json);
+    expect(sim.feedbacks).toMatchObject([{ session_id: "s", text: "no score given", score: 0 }]);
   });
 });

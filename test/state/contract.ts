@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AcceptLimits, BridgeStore, Lease, QueuedMessage } from "../../src/state/store.js";
 import type { ChatMessage, Platform, Reply } from "../../src/types.js";
+import { historyContract } from "./history-contract.js";
 
 /** The fenced start of a session's call (no rate limit to speak of): true when granted, false when the lease is lost. */
 export async function callStarted(store: BridgeStore, lease: Lease): Promise<boolean> {
@@ -454,6 +455,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
         expect(await store.acquireStart(100, 1000)).toBe(0);
       });
     });
+
+    historyContract(fresh);
 
     describe("shared memory", () => {
       it("recalls a remembered value until its TTL, and the last write wins", async () => {

@@ -31,6 +31,16 @@ function accept(e = entry(), max = 10, maxPerUser = 10) {
   );
 }
 
+/** record-answer.lua; `turn` is [turn JSON, chars, bound, TTL ms], or none. */
+function recordAnswer(
+  sessionId: string,
+  token: string,
+  reply: string,
+  turn: Array<string | number> = ["", 0, 0, 0],
+) {
+  return run("record-answer", [k.session(sessionId), k.history(sessionId)], [token, reply, ...turn]);
+}
+
 function claim(token: string, leaseMs = 30_000, platforms = ["slack"]) {
   return run(
     "claim",
@@ -118,7 +128,7 @@ describe("claim.lua", () => {
   });
 });
 
-describe("renew-lease.lua and record-phase.lua", () => {
+describe("renew-lease.lua and record-answer.lua", () => {
   it("change a session only for the holder of its token", async () => {
     const e = entry();
     await accept(e);
@@ -133,15 +143,66 @@ describe("renew-lease.lua and record-phase.lua", () => {
     );
     expect(Number(await client.zScore(k.leases, e.sessionId))).toBeGreaterThan(first + 50_000);
 
-    expect(await run("record-phase", [k.session(e.sessionId)], ["other", "answered", "{}"])).toBe(0);
+    expect(await recordAnswer(e.sessionId, "other", "{}")).toBe(0);
     expect(await client.hGet(k.session(e.sessionId), "phase")).toBeNull();
-    expect(
-      await run("record-phase", [k.session(e.sessionId)], ["mine", "answered", '{"kind":"answer"}']),
-    ).toBe(1);
+    expect(await recordAnswer(e.sessionId, "mine", '{"kind":"answer"}')).toBe(1);
     expect(await client.hGetAll(k.session(e.sessionId))).toMatchObject({
       phase: "answered",
       reply: '{"kind":"answer"}',
     });
+  });
+});
+
+describe("record-answer.lua: the history", () => {
+  /** Records an answer with the turn `q`/`a` under a bound of `max` characters. */
+  async function answered(thread: string, q: string, a: string, max = 100, ttlMs = 60_000) {
+    const { sessionId } = entry(thread);
+    await accept(entry(thread, "ann"));
+    await claim("tok");
+    const turn = JSON.stringify({ question: q, answer: a });
+    expect(await recordAnswer(sessionId, "tok", "{}", [turn, q.length + a.length, max, ttlMs])).toBe(1);
+    await complete(sessionId, "tok");
+  }
+
+  it("appends each turn in order, drops whole oldest turns past the bound, and sets the TTL", async () => {
+    const h = entry("h").sessionId;
+    await answered("h", "q1", "a1".repeat(20));
+    await answered("h", "q2", "a2".repeat(20));
+    await answered("h", "q3", "a3");
+    // 42 + 42 + 4 = 88 ≤ 100: all kept.
+    expect(await client.lRange(k.history(h), 0, -1)).toEqual([
+      `42:${JSON.stringify({ question: "q1", answer: "a1".repeat(20) })}`,
+      `42:${JSON.stringify({ question: "q2", answer: "a2".repeat(20) })}`,
+      `4:${JSON.stringify({ question: "q3", answer: "a3" })}`,
+    ]);
+    await answered("h", "q4", "a4".repeat(10));
+    // 88 + 22 = 110 > 100: the oldest whole turn goes (68 left).
+    expect((await client.lRange(k.history(h), 0, -1)).map((item) => item.split(":")[0])).toEqual([
+      "42",
+      "4",
+      "22",
+    ]);
+    const ttl = await client.pTTL(k.history(h));
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it("keeps no turn longer than the bound on its own", async () => {
+    await answered("big", "q", "a".repeat(200));
+    expect(await client.exists(k.history(entry("big").sessionId))).toBe(0);
+  });
+
+  it("appends nothing for a head already answered, nor without the token", async () => {
+    const { sessionId } = entry("twice", "ann");
+    await accept(entry("twice", "ann"));
+    await claim("tok");
+    const turn = [JSON.stringify({ question: "q", answer: "a" }), 2, 100, 60_000];
+    expect(await recordAnswer(sessionId, "other", "{}", turn)).toBe(0);
+    expect(await client.exists(k.history(sessionId))).toBe(0);
+    expect(await recordAnswer(sessionId, "tok", '{"n":1}', turn)).toBe(1);
+    expect(await recordAnswer(sessionId, "tok", '{"n":2}', turn)).toBe(1);
+    expect(await client.lLen(k.history(sessionId))).toBe(1);
+    expect(await client.hGet(k.session(sessionId), "reply")).toBe('{"n":1}');
   });
 });
 
@@ -151,7 +212,7 @@ describe("complete.lua", () => {
     await accept(a);
     await accept(b);
     await claim("tok");
-    await run("record-phase", [k.session(a.sessionId)], ["tok", "answered", "{}"]);
+    await recordAnswer(a.sessionId, "tok", "{}");
     expect(await complete(a.sessionId, "nope")).toEqual(["lost"]);
     const next = (await complete(a.sessionId, "tok")) as string[];
     expect(next[0]).toBe("next");

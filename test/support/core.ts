@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import type { Adapter, ThreadPort } from "../../src/adapter.js";
-import { createTwilioAssistantClient } from "../../src/assistant/client.js";
+import { createTwilioAssistantClient } from "../../src/assistant/twilio/client.js";
 import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";

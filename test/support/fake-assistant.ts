@@ -16,6 +16,8 @@ export interface Call {
 
 /** An in-memory assistant: records every call; `respond` decides each answer (default: instant echo). */
 export class FakeAssistant implements AssistantClient {
+  readonly backend = "twilio";
+  readonly keepsHistory = true;
   readonly calls: Call[] = [];
   respond: (request: AssistantRequest, signal?: AbortSignal) => Promise<AssistantOutcome> = async (
     request,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createDiscordAdapter } from "../../../adapters/discord/index.js";
-import { createTwilioAssistantClient } from "../../../src/assistant/client.js";
+import { createTwilioAssistantClient } from "../../../src/assistant/twilio/client.js";
 import { Metrics } from "../../../src/metrics.js";
 import { FeedbackRecorder, feedbackReplies } from "../../../src/pipeline/feedback.js";
 import { connectRedisStore } from "../../../src/state/redis-store.js";

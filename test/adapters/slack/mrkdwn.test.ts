@@ -76,6 +76,7 @@ describe("markdownToMrkdwn", () => {
         "1. first\n2. second",
         "```\nconst answer: number = 42;\n```",
         "> a quote",
+        "```\n| Plan | Seats | Price |\n| --- | ---: | ---: |\n| Starter | 5 | $0 |\n| Team | 50 | $99 |\n```",
       ].join("\n\n"),
     );
   });

@@ -2,20 +2,25 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  AssistantApiError,
+  AssistantGoneError,
+  AssistantNetworkError,
+  RateLimitedError,
+} from "../../../src/assistant/errors.js";
+import {
   createTwilioAssistantClient,
-  parseRetryAfter,
   type TwilioAssistantClient,
   toOutcome,
-} from "../../src/assistant/client.js";
-import { AssistantApiError, AssistantNetworkError, RateLimitedError } from "../../src/assistant/errors.js";
-import type { AssistantRequest } from "../../src/assistant/types.js";
+} from "../../../src/assistant/twilio/client.js";
+import type { AssistantRequest } from "../../../src/assistant/types.js";
 import {
   type RunningSimulator,
   type Scripted,
   simulatorCredentials,
   startSimulator,
-} from "../../src/simulator/server.js";
-import { closedPort } from "../support/ports.js";
+} from "../../../src/simulator/server.js";
+import { startHttpDouble } from "../../support/http-double.js";
+import { closedPort } from "../../support/ports.js";
 
 const ASSISTANT = "aia_asst_client";
 const REQUEST: AssistantRequest = {
@@ -103,9 +108,37 @@ describe("Twilio assistant client against the simulator", () => {
     expect(error).not.toBeInstanceOf(RateLimitedError);
   });
 
-  it("types an unknown assistant as a 404 API error", async () => {
+  it("types an unknown assistant (404, error 20404) as gone, not as a passing failure", async () => {
     const client = await clientFor(undefined, { assistantId: "aia_asst_other" });
-    expect(await rejection(client.send(REQUEST))).toMatchObject({ status: 404, code: 20404 });
+    const error = await rejection(client.send(REQUEST));
+    expect(error).toBeInstanceOf(AssistantGoneError);
+    expect(error).toMatchObject({ status: 404, code: 20404, credentialsRefused: false });
+  });
+
+  it("types a 410 as gone, whatever its body", async () => {
+    const double = await startHttpDouble(() => ({ status: 410, body: "<html>Gone</html>" }));
+    const client = createTwilioAssistantClient({
+      baseUrl: double.url,
+      assistantId: ASSISTANT,
+      username: "ACid",
+      password: "pw",
+      timeoutMs: 1000,
+    });
+    try {
+      const error = await rejection(client.send(REQUEST));
+      expect(error).toBeInstanceOf(AssistantGoneError);
+      expect(error).toMatchObject({ status: 410, code: null });
+    } finally {
+      await client.close();
+      await double.close();
+    }
+  });
+
+  it("keeps the conversation itself: history is never sent", async () => {
+    const client = await clientFor();
+    expect(client).toMatchObject({ backend: "twilio", keepsHistory: true });
+    await client.send({ ...REQUEST, history: [{ question: "q", answer: "a" }] });
+    expect(simulator?.received).toMatchObject([{ body: "hi", history: [] }]);
   });
 
   it("types a 429 as rate limited, with Retry-After in milliseconds", async () => {
@@ -214,14 +247,6 @@ describe("response classification", () => {
   it("treats aborted as aborted whatever the status, and an empty answer as a failure", () => {
     expect(toOutcome({ status: "Success", aborted: true, body: "partial" }).kind).toBe("aborted");
     expect(toOutcome({ status: "Success", body: "  " })).toMatchObject({ kind: "failure" });
-  });
-
-  it("reads Retry-After as seconds or as an HTTP date", () => {
-    expect(parseRetryAfter("3")).toBe(3000);
-    expect(parseRetryAfter("0.5")).toBe(500);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
-    expect(parseRetryAfter("soon")).toBeNull();
-    expect(parseRetryAfter(null)).toBeNull();
   });
 });
 
