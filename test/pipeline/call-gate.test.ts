@@ -36,6 +36,18 @@ function call(value = "done") {
   return { start, state, finish: () => finish() };
 }
 
+/** True when a call run now leaves exactly `ms` later: not a millisecond sooner. */
+async function startsAfter(calls: CallGate, ms: number): Promise<boolean> {
+  const next = call();
+  const done = calls.run("question", undefined, next.start);
+  await vi.advanceTimersByTimeAsync(ms - 1);
+  const early = next.state.started;
+  await vi.advanceTimersByTimeAsync(1);
+  next.finish();
+  await done;
+  return !early && next.state.started;
+}
+
 describe("CallGate", () => {
   it("starts waiting calls by priority: retries, then questions, then feedback", async () => {
     const { gate: calls } = gate({ concurrency: 1 });
@@ -56,27 +68,13 @@ describe("CallGate", () => {
   it("holds a call past the shared window's limit until the window has room", async () => {
     const { gate: calls } = gate({ rateLimit: 1, rateIntervalMs: 60_000 });
     await calls.run("question", undefined, async () => "first");
-    const second = call();
-    const done = calls.run("question", undefined, second.start);
-    await vi.advanceTimersByTimeAsync(59_000);
-    expect(second.state.started).toBe(false);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(second.state.started).toBe(true);
-    second.finish();
-    expect(await done).toBe("done");
+    expect(await startsAfter(calls, 60_000)).toBe(true);
   });
 
   it("pauses every start for the back-off Twilio asked for", async () => {
     const { gate: calls } = gate();
     await calls.pause(5_000);
-    const next = call();
-    const done = calls.run("retry", undefined, next.start);
-    await vi.advanceTimersByTimeAsync(4_900);
-    expect(next.state.started).toBe(false);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(next.state.started).toBe(true);
-    next.finish();
-    await done;
+    expect(await startsAfter(calls, 5_000)).toBe(true);
   });
 
   it("never starts a fenced call whose lease is lost", async () => {
