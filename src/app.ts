@@ -1,14 +1,16 @@
 import { createConsoleAdapter } from "../adapters/console/index.js";
 import type { Adapter, AdapterContext, RouteHandler } from "./adapter.js";
 import { createAssistantClient } from "./assistant/index.js";
-import type { Config } from "./config.js";
+import type { Config, RedisConfig } from "./config.js";
 import { type RunningHttpServer, startHttpServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
-import { Bridge, type StopReport } from "./pipeline/bridge.js";
+import { Bridge } from "./pipeline/bridge.js";
 import { FeedbackRecorder } from "./pipeline/feedback.js";
 import { backoffMs } from "./pipeline/retry-policy.js";
-import { openStore } from "./state/open-store.js";
+import { sleep } from "./pipeline/sleep.js";
+import type { StopReport } from "./pipeline/worker.js";
+import { MemoryStore } from "./state/memory-store.js";
 import type { BridgeStore } from "./state/store.js";
 import type { Platform } from "./types.js";
 
@@ -131,7 +133,6 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       notReadyReasons: () =>
         notReadyReasons(adapters, store, bridge, simulated, stopping.signal.aborted, retryAt),
     });
-    logger.info({ url: server.url }, "HTTP server listening");
   }
   const started = Promise.all(
     adapters.map((adapter) => keepStarting(adapter, logger, stopping.signal, retryAt)),
@@ -166,6 +167,19 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       return stopped;
     },
   };
+}
+
+/** The store the configuration asks for: Redis when REDIS_URL is set, else this process's memory. */
+export async function openStore(redis: RedisConfig | null, logger: Logger): Promise<BridgeStore> {
+  if (redis === null) return new MemoryStore();
+  // Loaded only when used, like the adapters: the memory mode loads no Redis client at start-up.
+  const { connectRedisStore } = await import("./state/redis-store.js");
+  const store = await connectRedisStore({ url: redis.url, prefix: redis.prefix, logger });
+  logger.info(
+    { prefix: redis.prefix },
+    "shared state on Redis: every replica with this REDIS_URL and prefix acts as one bridge",
+  );
+  return store;
 }
 
 /** Loads only the configured platforms' code, so an unused SDK costs no start-up time. */
@@ -250,15 +264,7 @@ async function keepStarting(
       const why = error instanceof Error ? error.message : String(error);
       logger.error({ platform: adapter.platform, retryInMs: delayMs }, `${why}; ${retryingIn(delayMs)}`);
       logger.debug({ err: error, platform: adapter.platform }, "adapter start failure, in full");
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          stopping.removeEventListener("abort", wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, delayMs);
-        stopping.addEventListener("abort", wake);
-      });
+      await sleep(delayMs, stopping);
     }
   }
 }

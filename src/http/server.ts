@@ -30,6 +30,7 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningHttpServer {
+  /** Where this host reaches it: the given host, else 127.0.0.1 (which every interface includes). */
   url: string;
   close(): Promise<void>;
 }
@@ -101,15 +102,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   server.on("error", (error) => options.logger.error({ err: error }, "HTTP server error"));
-  const { port } = server.address() as AddressInfo;
+  const bound = server.address() as AddressInfo;
+  const url = `http://${hostPort(options.host ?? "127.0.0.1", bound.port)}`;
+  // What it really binds: `[::]:PORT` or `0.0.0.0:PORT` when no host was given (every interface).
+  options.logger.info({ address: hostPort(bound.address, bound.port), url }, "HTTP server listening");
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
   };
+}
+
+/** `host:port`, with an IPv6 address in brackets as URLs want it. */
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

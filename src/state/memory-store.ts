@@ -3,7 +3,6 @@ import type { Turn } from "../assistant/types.js";
 import { TtlMap } from "../collections/ttl-map.js";
 import { TtlSet } from "../collections/ttl-set.js";
 import type { Platform, Reply } from "../types.js";
-import { StartWindow } from "./start-window.js";
 import type {
   AcceptLimits,
   AcceptResult,
@@ -16,6 +15,7 @@ import type {
   SessionHead,
 } from "./store.js";
 import { turnChars } from "./store.js";
+import { Waiters } from "./waiters.js";
 
 /**
  * At Slack's ceiling of 30,000 events an hour per workspace, 50,000 dedupe entries hold the 15 minutes
@@ -45,11 +45,6 @@ interface Session {
   lease: { token: string; expiresAt: number } | null;
 }
 
-interface Waiter {
-  readonly platforms: readonly Platform[];
-  readonly wake: () => void;
-}
-
 /**
  * The bridge's state in this process only (no REDIS_URL): what the pipeline kept in its own maps,
  * behind the store port. Memory stays bounded: a session is dropped when its FIFO empties, and after
@@ -66,7 +61,7 @@ export class MemoryStore implements BridgeStore {
   /** Sessions under lease, for `recoverExpired` (at most the workers' concurrency). */
   readonly #leased = new Map<string, Session>();
   readonly #pendingPerUser = new Map<string, number>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new Waiters();
   #pending = 0;
   #window: { limit: number; windowMs: number; starts: StartWindow } | null = null;
   #pausedUntil = 0;
@@ -132,19 +127,7 @@ export class MemoryStore implements BridgeStore {
     if (signal.aborted || platforms.some((p) => (this.#ready.get(p)?.size ?? 0) > 0)) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      const waiter: Waiter = { platforms, wake: () => done() };
-      // An infinite wait (one process: nobody else's work to sweep for) needs no timer at all.
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => done(), timeoutMs) : undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.#waiters.delete(waiter);
-        resolve();
-      };
-      signal.addEventListener("abort", done, { once: true });
-      this.#waiters.add(waiter);
-    });
+    return this.#waiters.add(platforms, timeoutMs, signal).woken;
   }
 
   async renew(lease: Lease, leaseMs: number): Promise<boolean> {
@@ -258,7 +241,7 @@ export class MemoryStore implements BridgeStore {
   }
 
   async close(): Promise<void> {
-    for (const waiter of [...this.#waiters]) waiter.wake();
+    this.#waiters.wakeAll();
   }
 
   #once(key: string, ttlMs: number): boolean {
@@ -291,7 +274,7 @@ export class MemoryStore implements BridgeStore {
       this.#ready.set(session.platform, ready);
     }
     ready.add(session.id);
-    for (const waiter of this.#waiters) if (waiter.platforms.includes(session.platform)) waiter.wake();
+    this.#waiters.wake(session.platform);
   }
 
   #unpend(userKey: string): void {
@@ -328,5 +311,41 @@ class ByTtl<T> {
 
   all(): IterableIterator<T> {
     return this.#byTtl.values();
+  }
+}
+
+/**
+ * The last `limit` call starts: the memory store's sliding window. The store checks it, starts the
+ * call and records when it left, in one synchronous step, so no window of `intervalMs` ever holds
+ * more than `limit` calls that left, whatever pauses happen.
+ */
+export class StartWindow {
+  readonly #starts: number[] = [];
+  readonly #limit: number;
+  readonly #intervalMs: number;
+  #oldest = 0;
+
+  constructor(limit: number, intervalMs: number) {
+    if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
+    if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+    this.#limit = limit;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Milliseconds to wait before one more start at `now` keeps the window within the limit (0: go). */
+  waitMs(now: number): number {
+    if (this.#starts.length < this.#limit) return 0;
+    const oldest = this.#starts[this.#oldest] ?? Number.NEGATIVE_INFINITY;
+    return Math.max(0, oldest + this.#intervalMs - now);
+  }
+
+  /** Notes a start that has happened (call it after the request went out). */
+  record(now: number): void {
+    if (this.#starts.length < this.#limit) {
+      this.#starts.push(now);
+      return;
+    }
+    this.#starts[this.#oldest] = now;
+    this.#oldest = (this.#oldest + 1) % this.#limit;
   }
 }

@@ -24,6 +24,7 @@ import type {
   SessionHead,
 } from "./store.js";
 import { turnChars } from "./store.js";
+import { Waiters } from "./waiters.js";
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Put before every key; one hash tag for Redis Cluster. @default "{bridge}:" */
@@ -32,11 +33,6 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
 
 /** Sessions `recoverExpired` makes ready per call at most, so one script never runs long. */
 const RECOVER_BATCH = 100;
-
-interface Waiter {
-  readonly platforms: readonly Platform[];
-  readonly wake: () => void;
-}
 
 /** Connects both connections (commands, and the Pub/Sub one that wakes idle workers). */
 export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
@@ -70,7 +66,7 @@ export class RedisStore implements BridgeStore {
   readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
   readonly #deadlines: CallDeadlines;
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new Waiters();
   /** Channels subscribed (or being subscribed), by platform. */
   readonly #subscriptions = new Map<Platform, Promise<void>>();
   /** Makes window members unique over replicas: this store's id, then a counter. */
@@ -137,22 +133,10 @@ export class RedisStore implements BridgeStore {
 
   waitForWork(platforms: readonly Platform[], timeoutMs: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
-    let wake = () => {};
-    const woken = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => wake(), timeoutMs);
-      const waiter: Waiter = { platforms, wake: () => wake() };
-      wake = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", wake);
-        this.#waiters.delete(waiter);
-        resolve();
-      };
-      signal.addEventListener("abort", wake, { once: true });
-      this.#waiters.add(waiter);
-    });
+    const wait = this.#waiters.add(platforms, timeoutMs, signal);
     // Not awaited: a slow or unreachable Redis must not hold the wait past its timeout.
-    void this.#wakeIfReady(platforms, wake);
-    return woken;
+    void this.#wakeIfReady(platforms, wait.wake);
+    return wait.woken;
   }
 
   /** Listens first, then looks: work that arrives in between rings a bell we hear. */
@@ -275,7 +259,7 @@ export class RedisStore implements BridgeStore {
   }
 
   async close(): Promise<void> {
-    for (const waiter of [...this.#waiters]) waiter.wake();
+    this.#waiters.wakeAll();
     await Promise.all([closeClient(this.#subscriber), closeClient(this.#client)]);
   }
 
@@ -297,16 +281,12 @@ export class RedisStore implements BridgeStore {
   #subscribe(platform: Platform): Promise<void> {
     let subscribed = this.#subscriptions.get(platform);
     if (subscribed === undefined) {
-      subscribed = this.#subscriber.subscribe(this.#keys.bell(platform), () => this.#ring(platform));
+      subscribed = this.#subscriber.subscribe(this.#keys.bell(platform), () => this.#waiters.wake(platform));
       // A failed subscription is tried again by the next wait.
       subscribed.catch(() => this.#subscriptions.delete(platform));
       this.#subscriptions.set(platform, subscribed);
     }
     return subscribed;
-  }
-
-  #ring(platform: Platform): void {
-    for (const waiter of this.#waiters) if (waiter.platforms.includes(platform)) waiter.wake();
   }
 }
 

@@ -28,6 +28,24 @@ async function start(
 }
 
 describe("HTTP server", () => {
+  it("logs the address it really binds: every interface when no host is given", async () => {
+    const { logger, lines } = memoryLogger("info");
+    server = await startHttpServer({
+      port: 0,
+      routes: new Map(),
+      notReadyReasons: () => [],
+      metrics: new Metrics(),
+      metricsToken: null,
+      logger,
+    });
+    const port = new URL(server.url).port;
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const line = logged.find((entry) => entry.msg === "HTTP server listening");
+    expect(line?.address).toMatch(new RegExp(`^(\\[::\\]|0\\.0\\.0\\.0):${port}$`));
+    expect(line?.url).toBe(`http://127.0.0.1:${port}`);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it("answers /healthz with 200 while the process runs", async () => {
     const { url } = await start({ reasons: () => ["discord: connecting"] });
     const response = await fetch(`${url}/healthz`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/state/open-store.js";
+import { openStore } from "../../src/app.js";
 import { memoryLogger } from "../support/core.js";
 import { useTestRedis } from "../support/redis.js";
 

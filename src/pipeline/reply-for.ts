@@ -1,0 +1,55 @@
+import { capAnswer } from "../answer-cap.js";
+import { AssistantApiError, AssistantNetworkError } from "../assistant/errors.js";
+import type { AssistantOutcome } from "../assistant/types.js";
+import { notices } from "../notices.js";
+import type { Reply, ReplyKind } from "../types.js";
+
+/** Every reply that is not the assistant's answer: a short plain-text notice. */
+type NoticeKind = Exclude<ReplyKind, "answer" | "flagged">;
+
+export interface ReplyOptions {
+  /** Answers past this are cut to their start and end (ANSWER_MAX_CHARS). */
+  maxAnswerChars: number;
+  /** Attach a FeedbackRef to answers (FEEDBACK=buttons). */
+  feedback: boolean;
+}
+
+/** The message a reply answers: its request id, and the Twilio session it was asked in. */
+export interface Asked {
+  requestId: string;
+  sessionId: string;
+}
+
+/** What users see for what the assistant returned. */
+export function replyForOutcome(outcome: AssistantOutcome, asked: Asked, options: ReplyOptions): Reply {
+  const { requestId } = asked;
+  switch (outcome.kind) {
+    case "answer":
+    case "flagged": {
+      const text = capAnswer(outcome.body, options.maxAnswerChars);
+      // The session Twilio answered for (it may prefix it), else the one we sent.
+      const feedback = options.feedback
+        ? { sessionId: outcome.sessionId ?? asked.sessionId, answerId: requestId }
+        : null;
+      return { kind: outcome.kind, text, requestId, feedback };
+    }
+    case "aborted":
+      return notice("aborted", notices.aborted(requestId), requestId);
+    case "failure":
+      return notice("failure", notices.failure(requestId), requestId);
+  }
+}
+
+/** What users see when the call failed for good (not safe to retry, or out of retries). */
+export function replyForError(error: unknown, requestId: string): Reply {
+  if (error instanceof AssistantApiError && error.credentialsRefused) {
+    return notice("failure", notices.unavailable(requestId), requestId);
+  }
+  const timedOut = error instanceof AssistantNetworkError && error.failure === "timeout";
+  return notice("failure", timedOut ? notices.timeout(requestId) : notices.failure(requestId), requestId);
+}
+
+/** A notice reply: nothing to vote on. */
+export function notice(kind: NoticeKind, text: string, requestId: string): Reply {
+  return { kind, text, requestId, feedback: null };
+}
