@@ -12,7 +12,13 @@ export type CallOutcome =
   | "network_error"
   | "api_error"
   /** HTTP 401/403: the assistant's credentials were refused. */
-  | "unauthorized";
+  | "unauthorized"
+  /** Twilio 404 (error 20404) or 410: the assistant or the API does not exist (AI Assistants retired). */
+  | "gone"
+  /** Quota or credits exhausted (429 insufficient_quota, 402): refused until an operator acts. */
+  | "unavailable"
+  /** The prompt is longer than the model's context. */
+  | "context_too_long";
 
 /**
  * Every metric of the core, on a registry of its own (so tests can make several); adapters register
@@ -31,6 +37,12 @@ export class Metrics implements MetricsPort {
     name: "bridge_assistant_calls_total",
     help: "Assistant calls by outcome (a retried message counts once per attempt).",
     labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly callsHeld = new Counter({
+    name: "bridge_assistant_calls_held_total",
+    help: "Messages not sent to the assistant because its backend refuses every call (credentials, gone, unavailable); their users are told it is unavailable.",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly assistantLatency = new Histogram({

@@ -10,7 +10,10 @@ export const notices = {
   timeout: (requestId: string) =>
     `Sorry, the assistant took too long to answer. Please try again in a moment. ${ref(requestId)}`,
   unavailable: (requestId: string) =>
-    `Sorry, the assistant is unavailable: its service refused the bridge's credentials. The people who run this bot have to fix that; please ask again later. ${ref(requestId)}`,
+    `Sorry, the assistant is unavailable: its service refuses the bridge's calls (credentials, quota, or the service is gone). The people who run this bot have to fix that; please ask again later. ${ref(requestId)}`,
+  /** The model's context cannot hold the question even without the earlier conversation. */
+  tooLongForModel: (requestId: string) =>
+    `Sorry, your message is too long for the assistant's model, even without the earlier conversation. Please send a shorter one. ${ref(requestId)}`,
   busy: () => "I'm busy with other questions right now. Please try again shortly.",
   tooLong: (limit: number) =>
     `Your message is too long for the assistant: please keep it under ${limit.toLocaleString("en-US")} characters.`,
@@ -24,3 +27,7 @@ export const notices = {
 /** Shown above an answer that tripped the assistant's safety checks. */
 export const FLAGGED_WARNING =
   "⚠ Warning: the assistant's safety checks flagged this answer. It may be inaccurate or inappropriate.";
+
+/** Below an answer the model stopped at its length limit (Markdown, like the ANSWER_MAX_CHARS line). */
+export const CUT_SHORT_LINE =
+  "✂ … The assistant stopped here: this answer reached the model's length limit. Ask it to go on for the rest. …";

@@ -19,9 +19,9 @@ export interface AssistantRequest {
   mode: AssistantMode;
   /**
    * The session's earlier turns, oldest first, for a backend that does not keep the conversation
-   * itself (`keepsHistory` false); ignored by one that does. Absent: none.
+   * itself (`keepsHistory` false); ignored by one that does (the pipeline sends none to it).
    */
-  history?: readonly Turn[];
+  history: readonly Turn[];
   /** When set, Twilio also delivers the answer to this URL. */
   webhook?: string;
 }

@@ -3,6 +3,7 @@ import { setMaxListeners } from "node:events";
 import type { ThreadPort } from "../adapter.js";
 import { DEFAULT_ANSWER_MAX_CHARS } from "../answer-cap.js";
 import type { AssistantClient, AssistantMode } from "../assistant/types.js";
+import { DEFAULT_HISTORY_MAX_CHARS } from "../config/assistant.js";
 import type { QueueConfig } from "../config.js";
 import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
@@ -35,6 +36,10 @@ export interface BridgeOptions {
   storeTimeoutMs?: number;
   /** How long a message id is remembered (it must outlive Slack's last retry). @default 15 minutes */
   dedupeTtlMs?: number;
+  /** The history kept per session for a backend that keeps none (ASSISTANT_HISTORY_MAX_CHARS). @default 24,000 */
+  historyMaxChars?: number;
+  /** While the backend refuses every call, one call is let through this often. @default 30 s */
+  recheckEveryMs?: number;
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
   /** Attach a FeedbackRef to answers (FEEDBACK=buttons). @default false */
@@ -74,9 +79,13 @@ export class Bridge {
     this.#ask = new Ask({
       client: options.client,
       gate: this.#gate,
+      store,
+      storeStep,
       shared: store.shared,
       mode: options.mode,
       maxRetries: queue.maxRetries,
+      historyMaxChars: options.historyMaxChars ?? DEFAULT_HISTORY_MAX_CHARS,
+      ...(options.recheckEveryMs === undefined ? {} : { recheckEveryMs: options.recheckEveryMs }),
       replies: {
         maxAnswerChars: options.maxAnswerChars ?? DEFAULT_ANSWER_MAX_CHARS,
         feedback: options.feedback ?? false,

@@ -3,7 +3,7 @@ import { threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { notices } from "../notices.js";
-import type { BridgeStore, Claim, Lease, SessionHead } from "../state/store.js";
+import type { BridgeStore, Claim, HistoryAppend, Lease, SessionHead } from "../state/store.js";
 import type { ChatMessage, Platform, Reply } from "../types.js";
 import { type Ask, LeftForOthersError } from "./ask.js";
 import { LeaseLostError } from "./call-gate.js";
@@ -229,8 +229,8 @@ export class Workers {
       log.warn({ err: error }, "could not show the working indicator");
     }
     try {
-      const reply = this.#tally(await this.#options.ask.ask(lease, entry, log));
-      return await this.#settle(lease, message, reply, log, port);
+      const { reply, append } = await this.#options.ask.ask(lease, entry, log);
+      return await this.#settle(lease, message, this.#tally(reply), log, port, append);
     } finally {
       try {
         await stopWorking?.();
@@ -248,8 +248,9 @@ export class Workers {
   }
 
   /**
-   * Records the reply, then posts it: a worker that dies in between leaves it recorded, and the next
-   * one posts it instead of asking again. False when the lease was lost (nothing is posted).
+   * Records the reply (with the turn to keep in the session's history, in the same step), then posts
+   * it: a worker that dies in between leaves it recorded, and the next one posts it instead of asking
+   * again. False when the lease was lost (nothing is posted).
    */
   async #settle(
     lease: Lease,
@@ -257,8 +258,11 @@ export class Workers {
     reply: Reply,
     log: Logger,
     port?: ThreadPort,
+    append?: HistoryAppend,
   ): Promise<boolean> {
-    const recorded = await this.#options.storeStep("record", () => this.#store.recordReply(lease, reply));
+    const recorded = await this.#options.storeStep("record", () =>
+      this.#store.recordReply(lease, reply, append),
+    );
     if (!recorded) return false;
     if (port) await this.#postTo(port, message, reply, log);
     else await this.post(message, reply, log);

@@ -8,6 +8,7 @@ const REQUEST = {
   body: "hello",
   sessionId: "console__local/1",
   mode: "chat" as const,
+  history: [],
 };
 
 describe("createAssistantClient", () => {

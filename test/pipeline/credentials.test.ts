@@ -27,13 +27,16 @@ describe("the assistant refuses the credentials (Twilio 401/403)", () => {
     }
     expect(bridge.notReadyReason()).toMatch(/^assistant: Twilio refused the credentials \(HTTP 401\)/);
     // Logged once at error level, not once per message.
-    expect(logLines.filter((l) => l.includes("refused the assistant credentials"))).toHaveLength(1);
-    // Not retried: every call fails alike until someone fixes the credentials.
-    expect(assistant.calls).toHaveLength(2);
+    expect(logLines.filter((l) => l.includes("Twilio refused the credentials"))).toHaveLength(1);
+    // Not retried: every call fails alike until someone fixes the credentials (and once known refused,
+    // the later message may be held without a call: test/pipeline/backend-health.test.ts).
+    expect(assistant.calls.length).toBeGreaterThanOrEqual(1);
+    expect(assistant.calls.length).toBeLessThanOrEqual(2);
   });
 
   it("treats 403 the same, and recovers once a call succeeds again", async () => {
-    const { bridge, submit, assistant } = fakeBridge();
+    // Every message is a check here (no holding back), as for a check call after the interval.
+    const { bridge, submit, assistant } = fakeBridge({}, 4000, { recheckEveryMs: 0 });
     let refuse = true;
     assistant.respond = async (request) => {
       if (refuse) throw new AssistantApiError("Twilio answered HTTP 403", 403, 20403);

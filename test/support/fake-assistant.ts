@@ -1,5 +1,10 @@
 import type { ThreadPort } from "../../src/adapter.js";
-import type { AssistantClient, AssistantOutcome, AssistantRequest } from "../../src/assistant/types.js";
+import type {
+  AssistantClient,
+  AssistantOutcome,
+  AssistantRequest,
+  BackendKind,
+} from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge, type BridgeOptions } from "../../src/pipeline/bridge.js";
@@ -14,10 +19,15 @@ export interface Call {
   endedAt: number | null;
 }
 
-/** An in-memory assistant: records every call; `respond` decides each answer (default: instant echo). */
+/**
+ * An in-memory assistant: records every call; `respond` decides each answer (default: instant echo).
+ * As Twilio (keeps each session's conversation) or, `openai`, stateless (the bridge sends the history).
+ */
 export class FakeAssistant implements AssistantClient {
-  readonly backend = "twilio";
-  readonly keepsHistory = true;
+  readonly keepsHistory: boolean;
+  constructor(readonly backend: BackendKind = "twilio") {
+    this.keepsHistory = backend === "twilio";
+  }
   readonly calls: Call[] = [];
   respond: (request: AssistantRequest, signal?: AbortSignal) => Promise<AssistantOutcome> = async (
     request,
@@ -51,13 +61,16 @@ export const QUEUE: QueueConfig = {
 export function fakeBridge(
   queue: Partial<QueueConfig> = {},
   maxInputChars = 4000,
-  extra: Partial<Pick<BridgeOptions, "feedback" | "store">> & { router?: PortRouter } = {},
+  extra: Partial<Pick<BridgeOptions, "feedback" | "store" | "historyMaxChars" | "recheckEveryMs">> & {
+    router?: PortRouter;
+    backend?: BackendKind;
+  } = {},
 ) {
-  const assistant = new FakeAssistant();
   const metrics = new Metrics();
   const { logger, lines } = memoryLogger("debug");
   // Shared between two bridges, it lets the second answer what the first accepted (another process).
-  const { router = new PortRouter(), ...options } = extra;
+  const { router = new PortRouter(), backend, ...options } = extra;
+  const assistant = new FakeAssistant(backend);
   const store = options.store ?? new MemoryStore();
   const bridge = new Bridge({
     client: assistant,

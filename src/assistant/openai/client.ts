@@ -53,7 +53,7 @@ export function createOpenAiAssistantClient(options: OpenAiClientOptions): OpenA
     async send(request, signal) {
       const payload: ChatCompletionCreateParamsNonStreaming = {
         model: options.model,
-        messages: messagesFor(options.instructions, request.history ?? [], request.body),
+        messages: messagesFor(options.instructions, request.history, request.body),
       };
       if (options.safetyIdentifier) payload.safety_identifier = safetyIdentifierOf(request.identity);
       const answer = await poster.post(path, payload, signal);

@@ -28,6 +28,7 @@ const REQUEST: AssistantRequest = {
   body: "hi",
   sessionId: "slack__T1/C1/1",
   mode: "chat",
+  history: [],
 };
 
 let simulator: RunningSimulator | undefined;
