@@ -89,7 +89,8 @@ export class Ask {
   /** Calls the assistant for the session's first message, retrying what is safe to retry. */
   async ask(lease: Lease, entry: QueuedMessage, log: Logger): Promise<Asked> {
     const { client, gate, metrics, maxRetries } = this.#options;
-    let request = this.#request(entry, await this.#history(entry.sessionId));
+    const whole = await this.#history(entry.sessionId);
+    let request = this.#request(entry, whole);
     // Once marked started, the message is never sent to the assistant again, whoever holds it next.
     let marked = false;
     for (let attempt = 0; ; attempt++) {
@@ -130,7 +131,8 @@ export class Ask {
         }
         if (error instanceof ContextTooLongError && request.history.length > 0) {
           // A refused prompt is not billed: try again with the newest half of the history, then none.
-          const kept = request.history.slice(Math.ceil(request.history.length / 2));
+          const { history } = request;
+          const kept = history === whole ? history.slice(Math.ceil(history.length / 2)) : [];
           log.warn(
             { turnsSent: request.history.length, turnsKept: kept.length },
             "prompt too long for the model: trying again with less history (consider a lower ASSISTANT_HISTORY_MAX_CHARS)",
