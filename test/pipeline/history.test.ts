@@ -47,7 +47,7 @@ describe("the conversation a stateless backend (Chat Completions) is sent", () =
 
   it("keeps the history within ASSISTANT_HISTORY_MAX_CHARS, dropping the oldest turns", async () => {
     const { submit, assistant } = fakeBridge({}, 4000, { backend: "openai", historyMaxChars: 1_000 });
-    assistant.respond = async (request) => ({ kind: "answer", body: "x".repeat(290), sessionId: null });
+    assistant.respond = async () => ({ kind: "answer", body: "x".repeat(290), sessionId: null });
     const port = new RecordingPort();
     for (let n = 1; n <= 6; n++) {
       void submit(message({ text: `q${n}` }), port);
