@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import type { Adapter, ThreadPort } from "../../src/adapter.js";
+import { createOpenAiAssistantClient } from "../../src/assistant/openai/client.js";
 import { createTwilioAssistantClient } from "../../src/assistant/twilio/client.js";
+import type { BackendKind } from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
@@ -41,6 +43,8 @@ export interface CoreOptions {
   store?: BridgeStore;
   /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
   feedback?: boolean;
+  /** Which of the simulator's contracts the core speaks. @default "twilio" */
+  backend?: BackendKind;
 }
 
 export interface TestCore {
@@ -59,7 +63,7 @@ export interface TestCore {
   close(): Promise<void>;
 }
 
-/** The real core (Bridge + Twilio client) against the offline simulator on 127.0.0.1. */
+/** The real core (Bridge + Twilio or Chat Completions client) against the offline simulator on 127.0.0.1. */
 export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
   const simulator = await startSimulator({
     ...simulatorCredentials(),
@@ -68,13 +72,26 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
   });
   const { logger, lines } = memoryLogger();
   const metrics = new Metrics();
-  const client = createTwilioAssistantClient({
-    baseUrl: simulator.url,
-    assistantId: ASSISTANT_ID,
-    username: simulator.accountSid,
-    password: simulator.authToken,
-    timeoutMs: options.timeoutMs ?? 5000,
-  });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const client =
+    options.backend === "openai"
+      ? createOpenAiAssistantClient({
+          baseUrl: `${simulator.url}/v1`,
+          apiKey: simulator.openAiKey,
+          apiKeyHeader: "authorization",
+          model: "gpt-test",
+          instructions: null,
+          safetyIdentifier: true,
+          timeoutMs,
+          logger: logger.child({ component: "feedback" }),
+        })
+      : createTwilioAssistantClient({
+          baseUrl: simulator.url,
+          assistantId: ASSISTANT_ID,
+          username: simulator.accountSid,
+          password: simulator.authToken,
+          timeoutMs,
+        });
   const store = options.store ?? new MemoryStore();
   const router = new PortRouter();
   const adapters = new Map<Platform, Pick<Adapter, "portFor">>();
