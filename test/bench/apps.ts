@@ -11,7 +11,8 @@ import {
 } from "./processes.js";
 import type { SlackCounter } from "./slack-counter.js";
 
-export type AppName = "bridge" | "baseline";
+/** `bridge-openai`: the bridge on the OpenAI-compatible backend (the simulator's Chat Completions side). */
+export type AppName = "bridge" | "bridge-openai" | "baseline";
 
 /** Limits high enough that the bridge's queue is never what the bench measures. */
 export const UNBOUNDED_QUEUE: Record<string, string> = {
@@ -57,14 +58,14 @@ export async function startApp(
   nodeArgs: readonly string[] = [],
 ): Promise<RunningApp> {
   const child = await spawnNode({
-    args: [...nodeArgs, ...PRODUCTION_NODE_FLAGS, name === "bridge" ? BRIDGE_MAIN : BASELINE_MAIN],
-    env: { ...env, ...(name === "bridge" ? { LOG_LEVEL: "info", ...UNBOUNDED_QUEUE } : {}), ...extraEnv },
+    args: [...nodeArgs, ...PRODUCTION_NODE_FLAGS, name === "baseline" ? BASELINE_MAIN : BRIDGE_MAIN],
+    env: { ...env, ...(name === "baseline" ? {} : { LOG_LEVEL: "info", ...UNBOUNDED_QUEUE }), ...extraEnv },
     announce: listeningLine,
   });
   const url = String(child.announcement.url);
   try {
     const healthy = await waitFor200(`${url}/healthz`);
-    await waitFor200(`${url}/${name === "bridge" ? "readyz" : "healthz"}`);
+    await waitFor200(`${url}/${name === "baseline" ? "healthz" : "readyz"}`);
     return { name, child, url, startupMs: healthy - child.spawnedAt };
   } catch (error) {
     await child.stop(1000);

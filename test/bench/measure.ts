@@ -82,8 +82,8 @@ async function measureRun(
   const app = await startApp(
     name,
     appEnv(simulator.env, slack),
-    extraEnv,
-    name === "bridge" ? bridgeArgs : [],
+    { ...(name === "bridge-openai" ? simulator.openAiEnv : {}), ...extraEnv },
+    name === "baseline" ? [] : bridgeArgs,
   );
   const sender = new EventSender(app.url);
   try {
@@ -138,17 +138,22 @@ async function measureRun(
   }
 }
 
-/** ROUNDS rounds, the order flipped every round so a drift of the machine hits both apps alike. */
+/**
+ * ROUNDS rounds of the baseline, the bridge on Twilio's contract and the bridge on Chat Completions,
+ * the order rotated every round so a drift of the machine hits every app alike.
+ */
 export async function compare(
   plan: Plan,
   slack: SlackCounter,
   bridgeArgs: readonly string[] = [],
 ): Promise<Record<AppName, RunResult[]>> {
   const simulator = await startSimulatorProcess({ latencyMs: plan.simulatorLatencyMs });
-  const results: Record<AppName, RunResult[]> = { bridge: [], baseline: [] };
+  const results: Record<AppName, RunResult[]> = { bridge: [], "bridge-openai": [], baseline: [] };
+  const apps: AppName[] = ["baseline", "bridge", "bridge-openai"];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const order: AppName[] = round % 2 === 0 ? ["baseline", "bridge"] : ["bridge", "baseline"];
+      // Each app in each position once over the rounds: none is always first on a cold machine.
+      const order = apps.map((_, k) => apps[(k + round) % apps.length] as AppName);
       for (const name of order)
         results[name].push(await measureRun(name, plan, simulator, slack, bridgeArgs));
     }

@@ -162,6 +162,8 @@ export interface RunningSimulatorProcess {
   child: Child;
   url: string;
   env: Record<string, string>;
+  /** The variables that point a bridge at its Chat Completions side instead (ASSISTANT_BACKEND=openai). */
+  openAiEnv: Record<string, string>;
   /** Stops it and returns its counts. */
   stop(): Promise<SimulatorCounts | null>;
 }
@@ -186,6 +188,12 @@ export async function startSimulatorProcess(
       TWILIO_AUTH_TOKEN: announced.authToken,
       TWILIO_ASSISTANT_ID: announced.assistantId,
       TWILIO_ASSISTANTS_URL: announced.url,
+    },
+    openAiEnv: {
+      ASSISTANT_BACKEND: "openai",
+      OPENAI_BASE_URL: `${announced.url}/v1`,
+      OPENAI_API_KEY: announced.openAiKey,
+      OPENAI_MODEL: "bench",
     },
     async stop() {
       await child.stop();

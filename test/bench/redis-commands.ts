@@ -83,12 +83,15 @@ export async function measureCommands(
   slack: SlackCounter,
   redisUrl: string,
   burst: number,
+  /** `openai`: the bridge keeps each session's history (one more read per message). */
+  backend: "twilio" | "openai" = "twilio",
 ): Promise<CommandFigures> {
   const simulator = await startSimulatorProcess();
   slack.reset();
   const app = await startApp("bridge", appEnv(simulator.env, slack), {
+    ...(backend === "openai" ? simulator.openAiEnv : {}),
     REDIS_URL: redisUrl,
-    REDIS_PREFIX: "{bench-commands}:",
+    REDIS_PREFIX: `{bench-commands-${backend}}:`,
   });
   const sender = new EventSender(app.url);
   const stats = await CommandStats.connect(redisUrl);

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the bridge (started as in production) against a minimal Bolt baseline, alternating
- * in the same run, over the real Slack HTTP path on loopback; then the bridge's memory over 100,000
+ * `npm run bench`: the bridge (started as in production, on Twilio's contract and on Chat Completions)
+ * against a minimal Bolt baseline, alternating in the same run, over the real Slack HTTP path on loopback; then the bridge's memory over 100,000
  * threads and the rate limiter's accuracy; then the bridge in Redis mode beside memory mode, and what
  * it costs Redis. Prints the tables, writes bench-results/latest.json.
  */
@@ -66,6 +66,7 @@ async function againstBaseline(
   };
   const rows: FigureRow[] = [
     ...comparisonRows("instant", instant, ["bridge", "baseline"], BASELINE_TARGETS),
+    ...comparisonRows("instant, OpenAI backend", instant, ["bridge-openai", "baseline"], BASELINE_TARGETS),
     {
       figure: `${BURST} threads: peak RSS (instant)`,
       unit: "MiB",
@@ -101,6 +102,7 @@ async function againstBaseline(
       pass: startup.bridge < 1500,
     },
     ...comparisonRows("500 ms", realistic, ["bridge", "baseline"], BASELINE_TARGETS),
+    ...comparisonRows("500 ms, OpenAI backend", realistic, ["bridge-openai", "baseline"], BASELINE_TARGETS),
     {
       figure: `rate limit ${RATE.limit}/${RATE.intervalMs} ms: windows over L`,
       unit: "windows",

@@ -24,6 +24,8 @@ export interface SimulatorAnnouncement {
   accountSid: string;
   authToken: string;
   assistantId: string;
+  /** The Bearer key of its Chat Completions side. */
+  openAiKey: string;
 }
 
 /** The line the process prints on SIGTERM. */

@@ -38,6 +38,10 @@ export async function measureStores(
     log("Redis commands per message and the duplicate window (one burst under MONITOR)");
     const commands = await measureCommands(slack, redis.url, BURST);
     log(`commands sent per message: ${JSON.stringify(commands.sentByCommand)}`);
+    log("the same on the OpenAI-compatible backend (the bridge keeps the history)");
+    const openai = await measureCommands(slack, redis.url, BURST, "openai");
+    log(`commands sent per message (OpenAI): ${JSON.stringify(openai.sentByCommand)}`);
+    const historyTrips = openai.sentPerMessage - commands.sentPerMessage;
 
     const targets = { wallRatio: WALL_RATIO, p99PlusMs: null, reference: "memory" };
     const peak = {
@@ -71,6 +75,14 @@ export async function measureStores(
         commands.sentPerMessage <= COMMANDS_PER_MESSAGE,
       ),
       only("  the same, executed (inside the Lua scripts too)", "commands", median(executed), "—", null),
+      only(
+        "  extra round trips per message for the history (OpenAI)",
+        "commands",
+        historyTrips,
+        "≤ 1",
+        // (a sum of 1/burst steps: allow for rounding)
+        historyTrips <= 1 + 1e-9,
+      ),
       only("duplicate window (posted, not recorded): p50", "ms", window.p50, "—", null),
       only("  the same: p99 (under MONITOR: an upper bound)", "ms", window.p99, "—", null),
     ];
@@ -81,6 +93,7 @@ export async function measureStores(
         runs: { instant: runsForJson(instant), realistic: runsForJson(realistic) },
         executedPerMessage: executed,
         commands,
+        openAiCommands: openai,
       },
     };
   } finally {
