@@ -100,11 +100,8 @@ export class Ask {
         const sent = request;
         const outcome = await gate.run(attempt > 0 ? "retry" : "question", lease, (signal) => {
           marked = true;
-          try {
-            this.#health.admit();
-          } catch (held) {
-            return Promise.reject(held);
-          }
+          const held = this.#health.admit();
+          if (held) return Promise.reject(held);
           started = performance.now();
           metrics.inFlight.set(gate.pending);
           return client.send(sent, signal);

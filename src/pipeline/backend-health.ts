@@ -43,12 +43,13 @@ export class BackendHealth {
     return this.#refusal?.reason ?? null;
   }
 
-  /** Throws HeldCallError unless a call may go out now: always while healthy, else one per interval. */
-  admit(): void {
-    if (this.#refusal === null) return;
+  /** Null when a call may go out now (always while healthy, else one per interval), else why not. */
+  admit(): HeldCallError | null {
+    if (this.#refusal === null) return null;
     const now = Date.now();
-    if (now < this.#nextCheckAt) throw new HeldCallError(this.#refusal.cause);
+    if (now < this.#nextCheckAt) return new HeldCallError(this.#refusal.cause);
     this.#nextCheckAt = now + this.#recheckEveryMs;
+    return null;
   }
 
   /** A call failed for good: when no retry cures the error, the breaker opens (logged once an episode). */
