@@ -81,10 +81,13 @@ export class ConfigError extends Error {
     readonly problems: string[],
     /** Shown too: a misspelt name is often why a variable counts as missing. */
     readonly warnings: string[] = [],
+    /** Per problem: where its value was set and where it is documented; shown after it. */
+    notes: readonly string[] = [],
   ) {
     const list = (lines: string[]) => lines.map((line) => `  - ${line}`).join("\n");
+    const explained = problems.map((problem, i) => (notes[i] ? `${problem}\n      (${notes[i]})` : problem));
     super(
-      `Configuration is not valid:\n${list(problems)}${warnings.length > 0 ? `\nAlso:\n${list(warnings)}` : ""}`,
+      `Configuration is not valid:\n${list(explained)}${warnings.length > 0 ? `\nAlso:\n${list(warnings)}` : ""}`,
     );
   }
 }
@@ -100,8 +103,10 @@ export interface LoadConfigOptions {
 
 /** Reads, validates and types the whole configuration. The only place that looks at the environment. */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
-  const merged = { ...readEnvFile(options.envFile === undefined ? ".env" : options.envFile), ...env };
-  const read = new Reader(merged, options.readNames);
+  const file = readEnvFile(options.envFile === undefined ? ".env" : options.envFile);
+  const merged = { ...file, ...env };
+  const fromFile = new Set(Object.keys(file).filter((name) => !env[name]?.trim()));
+  const read = new Reader(merged, options.readNames, fromFile);
 
   const assistant = readAssistant(read);
   const queue: QueueConfig = {
@@ -135,7 +140,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       read.names,
     ),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems, config.warnings);
+  if (read.problems.length > 0) throw new ConfigError(read.problems, config.warnings, read.notes);
   return config;
 }
 

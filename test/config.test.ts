@@ -204,6 +204,33 @@ describe("loadConfig", () => {
     expect(loadConfig({}, { envFile: join(dir, "missing.env") }).port).toBe(3000);
   });
 
+  it("says where each bad value was set, .env or the environment, and where it is documented", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bridge-config-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "PORT=http\nLOG_LEVEL=loud\nSLACK_APP_TOKEN=xapp-1\n");
+    let message = "";
+    try {
+      loadConfig({ LOG_LEVEL: "shout", ASSISTANT_RATE_LIMIT: "0" }, { envFile: file });
+    } catch (error) {
+      if (error instanceof ConfigError) message = error.message;
+    }
+    const noteOf = (start: string) => {
+      const lines = message.split("\n");
+      const at = lines.findIndex((line) => line.startsWith(`  - ${start}`));
+      return at < 0 ? null : lines[at + 1]?.trim();
+    };
+    expect(noteOf("PORT")).toBe("(set in .env; see docs/configuration.md#http-server-and-process)");
+    // The environment wins over .env, and the note says so.
+    expect(noteOf("LOG_LEVEL")).toBe(
+      "(set in the environment; see docs/configuration.md#http-server-and-process)",
+    );
+    expect(noteOf("ASSISTANT_RATE_LIMIT")).toBe(
+      "(set in the environment; see docs/configuration.md#queue-and-rate-limit)",
+    );
+    // A missing variable was set nowhere: only where it is documented.
+    expect(noteOf("SLACK_BOT_TOKEN")).toBe("(see docs/configuration.md#slack)");
+  });
+
   it("collects every secret so the logger can scrub them", () => {
     const config = load({
       ...TWILIO,
