@@ -94,6 +94,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     logger,
     metrics,
     feedback: config.feedback === "buttons",
+    quotas: config.quotas,
   });
   const feedback =
     config.feedback === "buttons"

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { type AssistantConfig, readAssistant } from "./config/assistant.js";
+import { readQuotas } from "./config/quotas.js";
 import { type Env, Reader } from "./config/reader.js";
 import { unknownVariableWarnings } from "./config-warnings.js";
 import type { LogLevel } from "./logger.js";
+import type { QuotaConfig } from "./quotas.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
 export type { AssistantConfig, OpenAiSettings, TwilioSettings } from "./config/assistant.js";
@@ -55,6 +57,8 @@ export interface RedisConfig {
 export interface Config {
   assistant: AssistantConfig;
   queue: QueueConfig;
+  /** Usage quotas per person and per workspace (QUOTA_*); none set: nobody is limited. */
+  quotas: QuotaConfig;
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
   /** Shared state for several replicas; null keeps everything in this process's memory. */
@@ -120,6 +124,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const config: Config = {
     assistant,
     queue,
+    quotas: readQuotas(read),
     slack: readSlack(read),
     discord: readDiscord(read),
     redis: readRedis(read),

@@ -24,3 +24,13 @@ export const notices = {
 /** Shown above an answer that tripped the assistant's safety checks. */
 export const FLAGGED_WARNING =
   "⚠ Warning: the assistant's safety checks flagged this answer. It may be inaccurate or inappropriate.";
+
+/**
+ * A question refused because a usage quota is used up; `allowance` and `resetIn` are worded by
+ * src/quotas.ts ("20 questions an hour", "in 12 minutes").
+ */
+export function overQuotaNotice(over: "person" | "workspace", allowance: string, resetIn: string): string {
+  return over === "person"
+    ? `You've reached your limit of ${allowance}, so I didn't pass this one on. You can ask again ${resetIn}.`
+    : `This workspace has reached its limit of ${allowance}, so I didn't pass this one on. Questions can be asked again ${resetIn}.`;
+}

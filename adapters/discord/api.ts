@@ -38,6 +38,16 @@ export async function sendTyping(rest: REST, channelId: string): Promise<void> {
   await rest.post(Routes.channelTyping(channelId));
 }
 
+/** Reacts to a message as the bot with a Unicode `emoji`. */
+export async function addReaction(
+  rest: REST,
+  channelId: string,
+  messageId: string,
+  emoji: string,
+): Promise<void> {
+  await rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)));
+}
+
 /**
  * Starts a public thread on a message and returns its id. A thread started from a message has the
  * message's id, so a redelivered message whose thread already exists gets that same thread.

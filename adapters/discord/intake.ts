@@ -24,7 +24,8 @@ export function discordMessage(
   what: Pick<ChatMessage, "user" | "text" | "id" | "address">,
 ): ChatMessage {
   // One customer per Discord user, the same in DMs and on every server.
-  return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}` };
+  const direct = where.workspace === "dm";
+  return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}`, direct };
 }
 
 /** What the message intake and the slash-command intake both need. */
@@ -151,7 +152,9 @@ export class Intake {
           logger.warn({ err: error, channelId: view.channelId }, "discord: could not start a thread");
           return null;
         });
-        const target = threadId ? { channelId: threadId, replyTo: null, questionId: view.id } : here;
+        const target = threadId
+          ? { channelId: threadId, replyTo: null, questionId: view.id, askedIn: view.channelId }
+          : here;
         // A thread started on a message has the message's id: the session is the same either way.
         await this.#submit(
           view,

@@ -183,6 +183,7 @@ export function createSlackAdapter(
       onCredentialError: (code) => health.report(code),
       ...options.posting,
     }),
+    call,
     indicator,
     health,
     logger,

@@ -180,6 +180,8 @@ export class SlackIntake {
       text,
       id: messageId(message),
       ...(identity ? { identity } : {}),
+      direct: message.trigger === "dm",
+      ...(message.enterprise === null ? {} : { organization: message.enterprise }),
       address: { ...targetOf(message) },
     };
     const result = await sink.submit(chat);

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
 import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
+import type { QuotaConfig } from "../../src/quotas.js";
 import {
   type RunningSimulator,
   type SimulatorOptions,
@@ -41,6 +42,8 @@ export interface CoreOptions {
   store?: BridgeStore;
   /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
   feedback?: boolean;
+  /** Usage quotas. @default none */
+  quotas?: QuotaConfig;
 }
 
 export interface TestCore {
@@ -101,6 +104,7 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     logger,
     metrics,
     feedback: options.feedback ?? false,
+    ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   bridge.start(["slack", "discord", "console"]);
   return {

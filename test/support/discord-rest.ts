@@ -179,6 +179,8 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
         }),
       };
     }
+    match = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.exec(path);
+    if (match && method === "PUT") return { status: 204 };
     match = /^\/channels\/(\d+)\/typing$/.exec(path);
     if (match && method === "POST") return { status: 204 };
     match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);

@@ -51,7 +51,7 @@ export const QUEUE: QueueConfig = {
 export function fakeBridge(
   queue: Partial<QueueConfig> = {},
   maxInputChars = 4000,
-  extra: Partial<Pick<BridgeOptions, "feedback" | "store">> & { router?: PortRouter } = {},
+  extra: Partial<Pick<BridgeOptions, "feedback" | "store" | "quotas">> & { router?: PortRouter } = {},
 ) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
