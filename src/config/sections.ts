@@ -13,7 +13,7 @@ const SECTIONS: ReadonlyArray<readonly [anchor: string, test: RegExp]> = [
   ["discord", /^DISCORD_/],
   ["redis", /^REDIS_/],
   ["thread-context", /^THREAD_CONTEXT/],
-  ["quotas", /^QUOTA_/],
+  ["usage-quotas", /^QUOTA_/],
   ["feedback", /^FEEDBACK$/],
   ["http-server-and-process", /^(PORT|LOG_LEVEL|METRICS_TOKEN|SHUTDOWN_GRACE_MS)$/],
   ["simulator", /^SIMULATOR_/],
