@@ -90,6 +90,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     mode: config.assistant.mode,
     maxInputChars: config.assistant.maxInputChars,
     maxAnswerChars: config.assistant.maxAnswerChars,
+    threadContext: config.threadContext,
     ...(config.redis ? { leaseMs: config.redis.leaseMs } : {}),
     logger,
     metrics,

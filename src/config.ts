@@ -45,6 +45,14 @@ export interface DiscordConfig {
   commandGuilds: ReadonlySet<string> | null;
 }
 
+/** THREAD_CONTEXT: a question that starts a session inside a thread is sent with its earlier messages. */
+export interface ThreadContextConfig {
+  /** THREAD_CONTEXT_MAX_MESSAGES: the newest earlier messages read at most. */
+  maxMessages: number;
+  /** THREAD_CONTEXT_MAX_CHARS: the labelled block of earlier messages at most. */
+  maxChars: number;
+}
+
 export interface RedisConfig {
   /** redis:// or rediss:// (TLS), user and password included; never log it (see redisEndpoint). */
   url: string;
@@ -61,6 +69,8 @@ export interface Config {
   quotas: QuotaConfig;
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
+  /** Null: THREAD_CONTEXT=off. */
+  threadContext: ThreadContextConfig | null;
   /** Shared state for several replicas; null keeps everything in this process's memory. */
   redis: RedisConfig | null;
   port: number;
@@ -127,6 +137,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     quotas: readQuotas(read),
     slack: readSlack(read),
     discord: readDiscord(read),
+    threadContext: readThreadContext(read),
     redis: readRedis(read),
     port: read.int("PORT", 3000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
@@ -201,6 +212,16 @@ function readDiscord(read: Reader): DiscordConfig | null {
   }
   if (!botToken) return null;
   return { botToken, ...common };
+}
+
+/** Slack pages `conversations.replies` by 200 and Discord returns at most 100 messages a call. */
+const MAX_CONTEXT_MESSAGES = 100;
+
+function readThreadContext(read: Reader): ThreadContextConfig | null {
+  const on = read.bool("THREAD_CONTEXT", true);
+  const maxMessages = read.int("THREAD_CONTEXT_MAX_MESSAGES", 20, 1, MAX_CONTEXT_MESSAGES);
+  const maxChars = read.int("THREAD_CONTEXT_MAX_CHARS", 4_000, 200);
+  return on ? { maxMessages, maxChars } : null;
 }
 
 function readRedis(read: Reader): RedisConfig | null {

@@ -24,6 +24,19 @@ export interface ChatMessage {
   address: ReplyAddress;
 }
 
+/**
+ * One earlier message of a conversation, read from the platform when a question starts a new session
+ * inside it (see ThreadPort.readContext).
+ */
+export interface ContextMessage {
+  /** Who wrote it, as people see the name. */
+  speaker: string;
+  /** Written by the bot itself: one of the assistant's earlier answers. */
+  fromAssistant: boolean;
+  /** Plain text; files and attachments are short placeholders such as `[a file: plan.pdf]`. */
+  text: string;
+}
+
 /** A reply's destination in the adapter's own terms: plain JSON, never a secret worth logging. */
 export type ReplyAddress = { readonly [key: string]: string | number | boolean | null };
 

@@ -95,10 +95,21 @@ export async function recentMessages(
   channelId: string,
   beforeId: string,
   limit: number,
+  signal?: AbortSignal,
 ): Promise<APIMessage[]> {
   const query = makeURLSearchParams({ before: beforeId, limit });
-  const messages = await rest.get(Routes.channelMessages(channelId), { query });
+  const messages = await rest.get(Routes.channelMessages(channelId), { query, signal });
   return Array.isArray(messages) ? (messages as APIMessage[]) : [];
+}
+
+/** One message of a channel (the one a reply refers to). */
+export async function oneMessage(
+  rest: REST,
+  channelId: string,
+  messageId: string,
+  signal?: AbortSignal,
+): Promise<APIMessage> {
+  return (await rest.get(Routes.channelMessage(channelId, messageId), { signal })) as APIMessage;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   startThread,
   TOKEN_LIFETIME_MS,
 } from "./api.js";
+import { type ContextMark, contextMarkOf, readContext } from "./context.js";
 import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./render.js";
 
 /** The longest an answer waits for a typing request still on its way. */
@@ -56,6 +57,11 @@ export interface PortOptions {
   typingLoops: Set<NodeJS.Timeout>;
   /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
   feedback: FeedbackPort | null;
+  /**
+   * The bot's user id, once connected: its messages in a thread read for context are the assistant's.
+   * @default none known
+   */
+  botId?: () => string | undefined;
   /** @default Date.now */
   now?: () => number;
 }
@@ -69,11 +75,15 @@ export const QUIET_SIGN = "⏳";
 /** The port for a stored reply address: a slash command's reply goes through its interaction, a message's to its channel. */
 export function threadPort(address: ReplyAddress, options: PortOptions): ThreadPort {
   if (address.kind === "interaction") return interactionPort(interactionAddress(address), options);
-  return channelPort(portTarget(address), options);
+  return channelPort(portTarget(address), options, contextMarkOf(address));
 }
 
 /** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
-export function channelPort(target: PortTarget, options: PortOptions): ThreadPort {
+export function channelPort(
+  target: PortTarget,
+  options: PortOptions,
+  mark: ContextMark | null = null,
+): ThreadPort {
   const { rest, logger, typingIntervalMs, typingLoops } = options;
   let loop: NodeJS.Timeout | undefined;
   /** The typing request on its way, if any (never rejects); awaited so it cannot land after the answer. */
@@ -125,6 +135,10 @@ export function channelPort(target: PortTarget, options: PortOptions): ThreadPor
     },
     /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
     canReply: () => true,
+    /** Marked by the intake: a reply to another message, or a mention in a thread new to the bot. */
+    async readContext(maxMessages, signal) {
+      return mark ? readContext(rest, options.botId?.(), mark, maxMessages, signal) : [];
+    },
     startWorking() {
       const channelId = target.channelId;
       const type = () => {
@@ -266,6 +280,8 @@ function interactionPort(address: InteractionAddress, options: PortOptions): Thr
       }
     },
     canReply: () => true,
+    // A slash command's question stands alone.
+    readContext: async () => [],
     startWorking() {
       // The deferred reply already shows "<bot> is thinking…" until the answer edits it.
       return async () => {};

@@ -3,6 +3,7 @@ import type { Logger } from "../../src/logger.js";
 import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
 import type { Reply, ReplyAddress } from "../../src/types.js";
 import { callWithin, type SlackCaller, SlackPlatformError } from "./api.js";
+import type { SlackThreadReader } from "./context.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import type { SlackMetrics } from "./metrics.js";
@@ -38,6 +39,8 @@ export interface SlackPortDeps {
   metrics: SlackMetrics;
   /** The longest one reply may take to post, all its messages, waits and retries included. */
   replyTimeoutMs: number;
+  /** Reads a thread's earlier messages for a question marked `context` by the intake. */
+  threads: SlackThreadReader;
 }
 
 /**
@@ -75,6 +78,11 @@ export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPo
     },
     startWorking() {
       return deps.indicator.start(target, () => posted);
+    },
+    async readContext(maxMessages, signal) {
+      // Marked by the intake: a mention that starts a session in the middle of a thread.
+      if (address.context !== true) return [];
+      return deps.threads.read(target, maxMessages, signal);
     },
   };
 }

@@ -54,10 +54,13 @@ export class Ask {
     return `assistant: Twilio refused the credentials (HTTP ${this.#credentialsRefused}); check TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET`;
   }
 
-  /** Calls the assistant for the session's first message, retrying what is safe to retry. */
-  async ask(lease: Lease, entry: QueuedMessage, log: Logger): Promise<Reply> {
+  /**
+   * Calls the assistant for the session's first message, retrying what is safe to retry. `body`: what
+   * is sent, the question with its thread's earlier messages when it has them (see context.ts).
+   */
+  async ask(lease: Lease, entry: QueuedMessage, log: Logger, body = entry.message.text): Promise<Reply> {
     const { client, gate, metrics, maxRetries } = this.#options;
-    const request = this.#request(entry);
+    const request = this.#request(entry, body);
     // Once marked started, the message is never sent to Twilio again, whoever holds it next.
     let marked = false;
     for (let attempt = 0; ; attempt++) {
@@ -102,10 +105,10 @@ export class Ask {
   }
 
   /** What is sent to the assistant for the message. */
-  #request(entry: QueuedMessage): AssistantRequest {
+  #request(entry: QueuedMessage, body: string): AssistantRequest {
     return {
       identity: entry.identity,
-      body: entry.message.text,
+      body,
       sessionId: entry.sessionId,
       mode: this.#options.mode,
     };

@@ -22,7 +22,7 @@ import { CallGate, ShutdownError } from "./call-gate.js";
 import { notice } from "./reply-for.js";
 import { sleep } from "./sleep.js";
 import { retryingStoreSteps } from "./store-retry.js";
-import { type StopReport, Workers } from "./worker.js";
+import { type StopReport, type ThreadContextLimits, Workers } from "./worker.js";
 
 export interface BridgeOptions {
   client: AssistantClient;
@@ -32,6 +32,8 @@ export interface BridgeOptions {
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
+  /** Earlier messages sent with a question that starts a session inside a thread; null: none. @default null */
+  threadContext?: ThreadContextLimits | null;
   /** Answers past this are cut to their start and end (ANSWER_MAX_CHARS). @default 12,000 */
   maxAnswerChars?: number;
   logger: Logger;
@@ -101,6 +103,8 @@ export class Bridge {
       concurrency: queue.concurrency,
       leaseMs: options.leaseMs ?? 30_000,
       storeStep,
+      threadContext: options.threadContext ?? null,
+      maxInputChars: options.maxInputChars,
       claiming: this.#claiming.signal,
       graceOver,
       logger,
