@@ -1,11 +1,13 @@
 import { Writable } from "node:stream";
 import type { Adapter, ThreadPort } from "../../src/adapter.js";
+import { createOpenAiAssistantClient } from "../../src/assistant/openai/client.js";
 import { createTwilioAssistantClient } from "../../src/assistant/twilio/client.js";
 import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
 import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
+import type { ThreadContextLimits } from "../../src/pipeline/worker.js";
 import type { QuotaConfig } from "../../src/quotas.js";
 import {
   type RunningSimulator,
@@ -44,6 +46,10 @@ export interface CoreOptions {
   feedback?: boolean;
   /** Usage quotas. @default none */
   quotas?: QuotaConfig;
+  /** Which contract the core speaks to the simulator. @default "twilio" */
+  backend?: "twilio" | "openai";
+  /** THREAD_CONTEXT's limits; null (off) by default. */
+  threadContext?: ThreadContextLimits | null;
 }
 
 export interface TestCore {
@@ -71,13 +77,26 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
   });
   const { logger, lines } = memoryLogger();
   const metrics = new Metrics();
-  const client = createTwilioAssistantClient({
-    baseUrl: simulator.url,
-    assistantId: ASSISTANT_ID,
-    username: simulator.accountSid,
-    password: simulator.authToken,
-    timeoutMs: options.timeoutMs ?? 5000,
-  });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const client =
+    options.backend === "openai"
+      ? createOpenAiAssistantClient({
+          baseUrl: `${simulator.url}/v1`,
+          apiKey: simulator.openAiKey,
+          apiKeyHeader: "authorization",
+          model: "simulator",
+          instructions: null,
+          safetyIdentifier: false,
+          timeoutMs,
+          logger,
+        })
+      : createTwilioAssistantClient({
+          baseUrl: simulator.url,
+          assistantId: ASSISTANT_ID,
+          username: simulator.accountSid,
+          password: simulator.authToken,
+          timeoutMs,
+        });
   const store = options.store ?? new MemoryStore();
   const router = new PortRouter();
   const adapters = new Map<Platform, Pick<Adapter, "portFor">>();
@@ -105,6 +124,7 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     metrics,
     feedback: options.feedback ?? false,
     ...(options.quotas ? { quotas: options.quotas } : {}),
+    threadContext: options.threadContext ?? null,
   });
   bridge.start(["slack", "discord", "console"]);
   return {
