@@ -72,6 +72,16 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the thread context's switch and limits, on with 20 messages and 4,000 characters by default", () => {
+    expect(load(TWILIO).threadContext).toEqual({ maxMessages: 20, maxChars: 4_000 });
+    expect(load({ ...TWILIO, THREAD_CONTEXT: "off" }).threadContext).toBeNull();
+    const limits = { THREAD_CONTEXT_MAX_MESSAGES: "50", THREAD_CONTEXT_MAX_CHARS: "8000" };
+    expect(load({ ...TWILIO, ...limits }).threadContext).toEqual({ maxMessages: 50, maxChars: 8_000 });
+    expect(problemsOf({ ...TWILIO, THREAD_CONTEXT_MAX_MESSAGES: "500" })).toEqual([
+      'THREAD_CONTEXT_MAX_MESSAGES must be a whole number from 1 to 100, got "500"',
+    ]);
+  });
+
   it("uses an API key pair instead of the auth token", () => {
     const config = load({
       TWILIO_API_KEY: `SK${"b".repeat(32)}`,
