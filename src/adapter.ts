@@ -1,6 +1,14 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from "node:http";
 import type { Logger } from "./logger.js";
-import type { ChatMessage, FeedbackRef, Platform, Reply, ReplyAddress, SubmitResult } from "./types.js";
+import type {
+  ChatMessage,
+  ContextMessage,
+  FeedbackRef,
+  Platform,
+  Reply,
+  ReplyAddress,
+  SubmitResult,
+} from "./types.js";
 
 /**
  * The contract between the core and a platform adapter: what an adapter gets (a sink for messages,
@@ -19,6 +27,13 @@ export interface ThreadPort {
   canReply(): boolean;
   /** Shows a "working" indicator; the returned function removes it and is always called. */
   startWorking(): () => Promise<void>;
+  /**
+   * The conversation before the message, oldest first, at most `maxMessages`: when the message starts
+   * a new session inside an earlier conversation (a mention in the middle of a thread, a reply to
+   * another message), which the adapter marked in its address. Resolves `[]` at once for every other
+   * message; rejects when the platform refused or failed (the core then sends the plain question).
+   */
+  readContext(maxMessages: number, signal: AbortSignal): Promise<ContextMessage[]>;
 }
 
 /** What adapters hand messages to (the core's Bridge). */

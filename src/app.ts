@@ -54,7 +54,7 @@ export class NothingToRunError extends Error {
         "Run `npm start` in a terminal to chat, or connect a platform: set SLACK_BOT_TOKEN with\n" +
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), and/or DISCORD_BOT_TOKEN.\n" +
         "Twilio credentials are optional: without them the built-in offline simulator answers.\n" +
-        "See .env.example and README.md.",
+        "See README.md (Connect Slack, Connect Discord) and docs/configuration.md.",
     );
   }
 }
@@ -91,10 +91,12 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     maxInputChars: config.assistant.maxInputChars,
     maxAnswerChars: config.assistant.maxAnswerChars,
     historyMaxChars: config.assistant.historyMaxChars,
+    threadContext: config.threadContext,
     ...(config.redis ? { leaseMs: config.redis.leaseMs } : {}),
     logger,
     metrics,
     feedback: config.feedback === "buttons",
+    quotas: config.quotas,
   });
   const feedback =
     config.feedback === "buttons"

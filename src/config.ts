@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { type AssistantConfig, readAssistant } from "./config/assistant.js";
+import { readQuotas } from "./config/quotas.js";
 import { type Env, Reader } from "./config/reader.js";
 import { unknownVariableWarnings } from "./config-warnings.js";
 import type { LogLevel } from "./logger.js";
+import type { QuotaConfig } from "./quotas.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag } from "./state/keys.js";
 
 export type { AssistantConfig, OpenAiSettings, TwilioSettings } from "./config/assistant.js";
@@ -43,6 +45,14 @@ export interface DiscordConfig {
   commandGuilds: ReadonlySet<string> | null;
 }
 
+/** THREAD_CONTEXT: a question that starts a session inside a thread is sent with its earlier messages. */
+export interface ThreadContextConfig {
+  /** THREAD_CONTEXT_MAX_MESSAGES: the newest earlier messages read at most. */
+  maxMessages: number;
+  /** THREAD_CONTEXT_MAX_CHARS: the labelled block of earlier messages at most. */
+  maxChars: number;
+}
+
 export interface RedisConfig {
   /** redis:// or rediss:// (TLS), user and password included; never log it (see redisEndpoint). */
   url: string;
@@ -55,8 +65,12 @@ export interface RedisConfig {
 export interface Config {
   assistant: AssistantConfig;
   queue: QueueConfig;
+  /** Usage quotas per person and per workspace (QUOTA_*); none set: nobody is limited. */
+  quotas: QuotaConfig;
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
+  /** Null: THREAD_CONTEXT=off. */
+  threadContext: ThreadContextConfig | null;
   /** Shared state for several replicas; null keeps everything in this process's memory. */
   redis: RedisConfig | null;
   port: number;
@@ -81,10 +95,13 @@ export class ConfigError extends Error {
     readonly problems: string[],
     /** Shown too: a misspelt name is often why a variable counts as missing. */
     readonly warnings: string[] = [],
+    /** Per problem: where its value was set and where it is documented; shown after it. */
+    notes: readonly string[] = [],
   ) {
     const list = (lines: string[]) => lines.map((line) => `  - ${line}`).join("\n");
+    const explained = problems.map((problem, i) => (notes[i] ? `${problem}\n      (${notes[i]})` : problem));
     super(
-      `Configuration is not valid:\n${list(problems)}${warnings.length > 0 ? `\nAlso:\n${list(warnings)}` : ""}`,
+      `Configuration is not valid:\n${list(explained)}${warnings.length > 0 ? `\nAlso:\n${list(warnings)}` : ""}`,
     );
   }
 }
@@ -100,8 +117,10 @@ export interface LoadConfigOptions {
 
 /** Reads, validates and types the whole configuration. The only place that looks at the environment. */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
-  const merged = { ...readEnvFile(options.envFile === undefined ? ".env" : options.envFile), ...env };
-  const read = new Reader(merged, options.readNames);
+  const file = readEnvFile(options.envFile === undefined ? ".env" : options.envFile);
+  const merged = { ...file, ...env };
+  const fromFile = new Set(Object.keys(file).filter((name) => !env[name]?.trim()));
+  const read = new Reader(merged, options.readNames, fromFile);
 
   const assistant = readAssistant(read);
   const queue: QueueConfig = {
@@ -115,8 +134,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const config: Config = {
     assistant,
     queue,
+    quotas: readQuotas(read),
     slack: readSlack(read),
     discord: readDiscord(read),
+    threadContext: readThreadContext(read),
     redis: readRedis(read),
     port: read.int("PORT", 3000, 0, 65535),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
@@ -135,7 +156,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       read.names,
     ),
   };
-  if (read.problems.length > 0) throw new ConfigError(read.problems, config.warnings);
+  if (read.problems.length > 0) throw new ConfigError(read.problems, config.warnings, read.notes);
   return config;
 }
 
@@ -191,6 +212,16 @@ function readDiscord(read: Reader): DiscordConfig | null {
   }
   if (!botToken) return null;
   return { botToken, ...common };
+}
+
+/** Slack pages `conversations.replies` by 200 and Discord returns at most 100 messages a call. */
+const MAX_CONTEXT_MESSAGES = 100;
+
+function readThreadContext(read: Reader): ThreadContextConfig | null {
+  const on = read.bool("THREAD_CONTEXT", true);
+  const maxMessages = read.int("THREAD_CONTEXT_MAX_MESSAGES", 20, 1, MAX_CONTEXT_MESSAGES);
+  const maxChars = read.int("THREAD_CONTEXT_MAX_CHARS", 4_000, 200);
+  return on ? { maxMessages, maxChars } : null;
 }
 
 function readRedis(read: Reader): RedisConfig | null {

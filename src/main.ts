@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\nSee .env.example and README.md for every variable.\n`);
+    process.stderr.write(
+      `${error.message}\nEvery variable, with its default and allowed values: docs/configuration.md\n`,
+    );
     process.exit(EXIT.badConfig);
   }
 

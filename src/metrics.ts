@@ -126,6 +126,15 @@ export class Metrics implements MetricsPort {
     registers: [this.registry],
   });
 
+  // --- usage quotas (issue 21) ---
+  readonly quotaRefusals = new Counter({
+    name: "bridge_quota_refusals_total",
+    help: "Questions refused because a usage quota was used up, by platform and kind (person, workspace).",
+    labelNames: ["platform", "kind"] as const,
+    registers: [this.registry],
+  });
+  // --- end usage quotas ---
+
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     const known = this.registry.getSingleMetric(name);
     if (known instanceof Counter) return known as Counter<L>;

@@ -31,3 +31,13 @@ export const FLAGGED_WARNING =
 /** Below an answer the model stopped at its length limit (Markdown, like the ANSWER_MAX_CHARS line). */
 export const CUT_SHORT_LINE =
   "✂ … The assistant stopped here: this answer reached the model's length limit. Ask it to go on for the rest. …";
+
+/**
+ * A question refused because a usage quota is used up; `allowance` and `resetIn` are worded by
+ * src/quotas.ts ("20 questions an hour", "in 12 minutes").
+ */
+export function overQuotaNotice(over: "person" | "workspace", allowance: string, resetIn: string): string {
+  return over === "person"
+    ? `You've reached your limit of ${allowance}, so I didn't pass this one on. You can ask again ${resetIn}.`
+    : `This workspace has reached its limit of ${allowance}, so I didn't pass this one on. Questions can be asked again ${resetIn}.`;
+}

@@ -16,8 +16,25 @@ export interface ChatMessage {
   id: string;
   /** A better `type:value` identity the adapter knows (e.g. `email:…`); else derived from the user. */
   identity?: string;
+  /** A direct message with the bot: usage quotas count it for the person only, and tell every refusal. */
+  direct?: boolean;
+  /** Slack Enterprise Grid org of an org-wide install: its workspaces share one workspace quota. */
+  organization?: string;
   /** Where the reply goes, as the adapter's `portFor` needs it: stored with the message, so any replica can answer. */
   address: ReplyAddress;
+}
+
+/**
+ * One earlier message of a conversation, read from the platform when a question starts a new session
+ * inside it (see ThreadPort.readContext).
+ */
+export interface ContextMessage {
+  /** Who wrote it, as people see the name. */
+  speaker: string;
+  /** Written by the bot itself: one of the assistant's earlier answers. */
+  fromAssistant: boolean;
+  /** Plain text; files and attachments are short placeholders such as `[a file: plan.pdf]`. */
+  text: string;
 }
 
 /** A reply's destination in the adapter's own terms: plain JSON, never a secret worth logging. */
@@ -30,6 +47,8 @@ export type ReplyKind =
   | "failure"
   | "busy"
   | "too_long"
+  /** A usage quota is used up (src/quotas.ts): no assistant call was made. */
+  | "over_quota"
   | "restarting"
   /** The assistant call had started when the process answering it died: never sent twice. */
   | "lost";
@@ -46,6 +65,11 @@ export interface Reply {
   requestId: string;
   /** What a 👍/👎 on this reply records: set on answers and flagged answers when FEEDBACK=buttons. */
   feedback: FeedbackRef | null;
+  /**
+   * `over_quota` only: the channel was told already in this window, so the adapter shows a quiet
+   * sign (a reaction, a message only the asker sees) instead of posting the text in the thread.
+   */
+  quiet?: boolean;
 }
 
 /** The answer a vote is about: its Twilio session, and the reply's request id as the answer's id. */

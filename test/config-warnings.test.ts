@@ -50,6 +50,7 @@ describe("unknown-variable warnings", () => {
     expect((error as ConfigError).message).toBe(
       "Configuration is not valid:\n" +
         "  - SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set\n" +
+        "      (see docs/configuration.md#slack)\n" +
         "Also:\n" +
         "  - SLACK_BOT_TOKN is not a variable the bridge reads; did you mean SLACK_BOT_TOKEN?",
     );

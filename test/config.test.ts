@@ -72,6 +72,16 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the thread context's switch and limits, on with 20 messages and 4,000 characters by default", () => {
+    expect(load(TWILIO).threadContext).toEqual({ maxMessages: 20, maxChars: 4_000 });
+    expect(load({ ...TWILIO, THREAD_CONTEXT: "off" }).threadContext).toBeNull();
+    const limits = { THREAD_CONTEXT_MAX_MESSAGES: "50", THREAD_CONTEXT_MAX_CHARS: "8000" };
+    expect(load({ ...TWILIO, ...limits }).threadContext).toEqual({ maxMessages: 50, maxChars: 8_000 });
+    expect(problemsOf({ ...TWILIO, THREAD_CONTEXT_MAX_MESSAGES: "500" })).toEqual([
+      'THREAD_CONTEXT_MAX_MESSAGES must be a whole number from 1 to 100, got "500"',
+    ]);
+  });
+
   it("uses an API key pair instead of the auth token", () => {
     const config = load({
       TWILIO_API_KEY: `SK${"b".repeat(32)}`,
@@ -202,6 +212,33 @@ describe("loadConfig", () => {
     expect(config.port).toBe(4567);
     expect(config.logLevel).toBe("warn");
     expect(loadConfig({}, { envFile: join(dir, "missing.env") }).port).toBe(3000);
+  });
+
+  it("says where each bad value was set, .env or the environment, and where it is documented", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bridge-config-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "PORT=http\nLOG_LEVEL=loud\nSLACK_APP_TOKEN=xapp-1\n");
+    let message = "";
+    try {
+      loadConfig({ LOG_LEVEL: "shout", ASSISTANT_RATE_LIMIT: "0" }, { envFile: file });
+    } catch (error) {
+      if (error instanceof ConfigError) message = error.message;
+    }
+    const noteOf = (start: string) => {
+      const lines = message.split("\n");
+      const at = lines.findIndex((line) => line.startsWith(`  - ${start}`));
+      return at < 0 ? null : lines[at + 1]?.trim();
+    };
+    expect(noteOf("PORT")).toBe("(set in .env; see docs/configuration.md#http-server-and-process)");
+    // The environment wins over .env, and the note says so.
+    expect(noteOf("LOG_LEVEL")).toBe(
+      "(set in the environment; see docs/configuration.md#http-server-and-process)",
+    );
+    expect(noteOf("ASSISTANT_RATE_LIMIT")).toBe(
+      "(set in the environment; see docs/configuration.md#queue-and-rate-limit)",
+    );
+    // A missing variable was set nowhere: only where it is documented.
+    expect(noteOf("SLACK_BOT_TOKEN")).toBe("(see docs/configuration.md#slack)");
   });
 
   it("collects every secret so the logger can scrub them", () => {

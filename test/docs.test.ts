@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { configSection } from "../src/config/sections.js";
 import { configVariables } from "../src/config.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -73,6 +74,21 @@ describe("documentation", () => {
     expect(documented.filter((name, i) => documented.indexOf(name) !== i)).toEqual([]);
     expect(variables.filter((name) => !documented.includes(name))).toEqual([]);
     expect(documented.filter((name) => !variables.includes(name))).toEqual([]);
+  });
+
+  it("documents each variable in the section its configuration errors link to", () => {
+    const reference = read("docs/configuration.md");
+    const misplaced = variables.filter((name) => {
+      const section = configSection(name);
+      if (section === null) return true;
+      const heading = [...reference.matchAll(/^## (.+)$/gm)].find(
+        (match) => anchor(match[1] ?? "") === section,
+      );
+      if (heading?.index === undefined) return true;
+      const body = reference.slice(heading.index).split(/^## /m)[1] ?? "";
+      return !body.includes(`| \`${name}\` |`);
+    });
+    expect(misplaced).toEqual([]);
   });
 
   it("has every variable in .env.example", () => {

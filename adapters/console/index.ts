@@ -98,6 +98,8 @@ export function createConsoleAdapter(options: ConsoleOptions, context: AdapterCo
       tick();
     },
     canReply: () => true,
+    // One conversation with one person: there is no earlier thread to read.
+    readContext: async () => [],
     startWorking() {
       // The thinking line is the indicator; it already counts from sending (see showThinking).
       return async () => {};

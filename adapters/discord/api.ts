@@ -38,6 +38,16 @@ export async function sendTyping(rest: REST, channelId: string): Promise<void> {
   await rest.post(Routes.channelTyping(channelId));
 }
 
+/** Reacts to a message as the bot with a Unicode `emoji`. */
+export async function addReaction(
+  rest: REST,
+  channelId: string,
+  messageId: string,
+  emoji: string,
+): Promise<void> {
+  await rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)));
+}
+
 /**
  * Starts a public thread on a message and returns its id. A thread started from a message has the
  * message's id, so a redelivered message whose thread already exists gets that same thread.
@@ -85,10 +95,21 @@ export async function recentMessages(
   channelId: string,
   beforeId: string,
   limit: number,
+  signal?: AbortSignal,
 ): Promise<APIMessage[]> {
   const query = makeURLSearchParams({ before: beforeId, limit });
-  const messages = await rest.get(Routes.channelMessages(channelId), { query });
+  const messages = await rest.get(Routes.channelMessages(channelId), { query, signal });
   return Array.isArray(messages) ? (messages as APIMessage[]) : [];
+}
+
+/** One message of a channel (the one a reply refers to). */
+export async function oneMessage(
+  rest: REST,
+  channelId: string,
+  messageId: string,
+  signal?: AbortSignal,
+): Promise<APIMessage> {
+  return (await rest.get(Routes.channelMessage(channelId, messageId), { signal })) as APIMessage;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface MessageView {
   threadOwnerId: string | null;
   parentId: string | null;
   mentionsBot: boolean;
+  /** The message this one replies to (a reply, type 19), else null. */
+  repliesTo: { channelId: string; messageId: string } | null;
 }
 
 /** What a message asks the adapter to do. */
@@ -102,6 +104,10 @@ export function viewOf(message: Message, botId: string): MessageView {
     threadOwnerId: channel.isThread() ? (channel.ownerId ?? null) : null,
     parentId: channel.isThread() ? channel.parentId : null,
     mentionsBot,
+    repliesTo:
+      message.type === MessageType.Reply && message.reference?.messageId
+        ? { channelId: message.reference.channelId, messageId: message.reference.messageId }
+        : null,
   };
 }
 

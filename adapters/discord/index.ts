@@ -58,6 +58,7 @@ export function createDiscordAdapter(
     typingIntervalMs: options.typingIntervalMs ?? 8000,
     typingLoops,
     feedback: context.feedback,
+    botId: () => client.user?.id,
   };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));

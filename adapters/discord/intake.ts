@@ -9,12 +9,19 @@ import type { ChatMessage } from "../../src/types.js";
 import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
 import { startThread, threadInfo } from "./api.js";
+import type { ContextMark } from "./context.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
 import { type PortTarget, postNote } from "./port.js";
 import type { DmConversations } from "./sessions.js";
 
 export const NEW_CONVERSATION =
   "New conversation started: I won't remember what we said before this message.";
+/**
+ * How long a thread the bot was mentioned in counts as one it has a session in (its earlier messages
+ * are then not read again): a day after the last mention there.
+ */
+const SEEN_THREAD_TTL_MS = 24 * 3_600_000;
+
 export const NEW_IN_THREAD =
   "Each thread is one conversation. To start a new one, mention me in a channel with your question.";
 
@@ -24,7 +31,8 @@ export function discordMessage(
   what: Pick<ChatMessage, "user" | "text" | "id" | "address">,
 ): ChatMessage {
   // One customer per Discord user, the same in DMs and on every server.
-  return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}` };
+  const direct = where.workspace === "dm";
+  return { platform: "discord", ...where, ...what, identity: `user_id:discord_${what.user}`, direct };
 }
 
 /** What the message intake and the slash-command intake both need. */
@@ -151,17 +159,31 @@ export class Intake {
           logger.warn({ err: error, channelId: view.channelId }, "discord: could not start a thread");
           return null;
         });
-        const target = threadId ? { channelId: threadId, replyTo: null, questionId: view.id } : here;
+        const target = threadId
+          ? { channelId: threadId, replyTo: null, questionId: view.id, askedIn: view.channelId }
+          : here;
+        // A reply to another message: the assistant gets that message with the question.
+        const mark: ContextMark | null = view.repliesTo && {
+          context: "reply",
+          contextChannel: view.repliesTo.channelId,
+          contextMessage: view.repliesTo.messageId,
+        };
         // A thread started on a message has the message's id: the session is the same either way.
         await this.#submit(
           view,
           trigger.text,
           { workspace: guild, channel: view.channelId, thread: view.id },
           target,
+          mark,
         );
         return;
       }
-      case "thread":
+      case "thread": {
+        // A mention in someone else's thread the bot was not asked in before: it gets the thread's
+        // recent messages with the question.
+        const mark: ContextMark | null = (await this.#firstMentionIn(view))
+          ? { context: "thread", contextChannel: view.channelId, contextMessage: view.id }
+          : null;
         await this.#submit(
           view,
           trigger.text,
@@ -171,8 +193,10 @@ export class Intake {
             thread: view.channelId,
           },
           here,
+          mark,
         );
         return;
+      }
     }
   }
 
@@ -181,14 +205,32 @@ export class Intake {
     text: string,
     where: Pick<ChatMessage, "workspace" | "channel" | "thread">,
     target: PortTarget,
+    mark: ContextMark | null = null,
   ): Promise<void> {
     const { sink, logger } = this.#options;
-    const message = discordMessage(where, { user: view.authorId, text, id: view.id, address: { ...target } });
+    const address = { ...target, ...mark };
+    const message = discordMessage(where, { user: view.authorId, text, id: view.id, address });
     // Every replica on the gateway sees this message: the store's dedupe lets exactly one take it.
     const result = await sink.submit(message);
     logger.debug({ messageId: view.id, result }, "discord: message submitted");
     // Discord never delivers again: say so rather than leave the question unanswered.
     if (result === "unavailable") await this.#note(view, notices.notTaken(), "unavailable");
+  }
+
+  /**
+   * Whether this is the first mention in a thread the bot does not own (one whose session starts
+   * here), as the shared memory remembers; refreshed on every mention. Unknown (the store did not
+   * answer): not marked, the question goes alone.
+   */
+  async #firstMentionIn(view: MessageView): Promise<boolean> {
+    const { client, memory, logger } = this.#options;
+    if (view.threadOwnerId === client.user?.id) return false;
+    const key = `discord:mentioned-thread:${view.channelId}`;
+    const seen = await memory.recall(key).catch(() => "unknown");
+    await memory.remember(key, "1", SEEN_THREAD_TTL_MS).catch((error: unknown) => {
+      logger.warn({ err: error }, "discord: could not remember a thread the bot was mentioned in");
+    });
+    return seen === null;
   }
 
   async #note(view: MessageView, text: string, purpose: string): Promise<void> {

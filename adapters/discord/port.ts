@@ -4,6 +4,7 @@ import type { Logger } from "../../src/logger.js";
 import { sleep } from "../../src/pipeline/sleep.js";
 import type { Reply, ReplyAddress, ReplyKind } from "../../src/types.js";
 import {
+  addReaction,
   deleteOriginal,
   editOriginal,
   followUp,
@@ -13,6 +14,7 @@ import {
   startThread,
   TOKEN_LIFETIME_MS,
 } from "./api.js";
+import { type ContextMark, contextMarkOf, readContext } from "./context.js";
 import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./render.js";
 
 /** The longest an answer waits for a typing request still on its way. */
@@ -28,19 +30,22 @@ export interface PortTarget {
    * when a rolling restart briefly runs two processes that both answer it, Discord keeps one post.
    */
   questionId: string;
+  /** The channel the question is in, when not `channelId` (the thread started on it): for a reaction. */
+  askedIn?: string;
 }
 
 /** The target a Discord message was stored with, checked: a malformed one is a bug, not a reply. */
 function portTarget(address: ReplyAddress): PortTarget {
-  const { channelId, replyTo, questionId } = address;
+  const { channelId, replyTo, questionId, askedIn } = address;
   if (
     typeof channelId !== "string" ||
     typeof questionId !== "string" ||
-    !(replyTo === null || typeof replyTo === "string")
+    !(replyTo === null || typeof replyTo === "string") ||
+    !(askedIn === undefined || typeof askedIn === "string")
   ) {
     throw new Error("not a Discord reply address");
   }
-  return { channelId, replyTo, questionId };
+  return { channelId, replyTo, questionId, ...(askedIn === undefined ? {} : { askedIn }) };
 }
 
 export interface PortOptions {
@@ -52,18 +57,33 @@ export interface PortOptions {
   typingLoops: Set<NodeJS.Timeout>;
   /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
   feedback: FeedbackPort | null;
+  /**
+   * The bot's user id, once connected: its messages in a thread read for context are the assistant's.
+   * @default none known
+   */
+  botId?: () => string | undefined;
   /** @default Date.now */
   now?: () => number;
 }
 
+/**
+ * What a question over quota gets once its channel was told (Discord has no message only one person
+ * sees outside interactions): a reaction, so a busy channel is not filled with refusals.
+ */
+export const QUIET_SIGN = "⏳";
+
 /** The port for a stored reply address: a slash command's reply goes through its interaction, a message's to its channel. */
 export function threadPort(address: ReplyAddress, options: PortOptions): ThreadPort {
   if (address.kind === "interaction") return interactionPort(interactionAddress(address), options);
-  return channelPort(portTarget(address), options);
+  return channelPort(portTarget(address), options, contextMarkOf(address));
 }
 
 /** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
-export function channelPort(target: PortTarget, options: PortOptions): ThreadPort {
+export function channelPort(
+  target: PortTarget,
+  options: PortOptions,
+  mark: ContextMark | null = null,
+): ThreadPort {
   const { rest, logger, typingIntervalMs, typingLoops } = options;
   let loop: NodeJS.Timeout | undefined;
   /** The typing request on its way, if any (never rejects); awaited so it cannot land after the answer. */
@@ -98,6 +118,8 @@ export function channelPort(target: PortTarget, options: PortOptions): ThreadPor
   return {
     /** Posts the reply's messages in order; the first answers the question. Throws if one fails. */
     async post(reply: Reply) {
+      if (reply.quiet)
+        return addReaction(rest, target.askedIn ?? target.channelId, target.questionId, QUIET_SIGN);
       // A typing request that lands after the answer would show "typing…" again for 10 s: stop first.
       await stopTyping();
       const parts = renderReply(reply);
@@ -113,6 +135,10 @@ export function channelPort(target: PortTarget, options: PortOptions): ThreadPor
     },
     /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
     canReply: () => true,
+    /** Marked by the intake: a reply to another message, or a mention in a thread new to the bot. */
+    async readContext(maxMessages, signal) {
+      return mark ? readContext(rest, options.botId?.(), mark, maxMessages, signal) : [];
+    },
     startWorking() {
       const channelId = target.channelId;
       const type = () => {
@@ -183,15 +209,15 @@ function interactionAddress(address: ReplyAddress): InteractionAddress {
   return { kind: "interaction", applicationId, token, issuedAt, channelId, replyId, threadName, questionId };
 }
 
-/** Notices only the asker needs to see. */
-const EPHEMERAL: ReadonlySet<ReplyKind> = new Set(["busy", "too_long"]);
+/** Notices only the asker needs to see (over quota: so a busy channel is not filled with refusals). */
+const EPHEMERAL: ReadonlySet<ReplyKind> = new Set(["busy", "too_long", "over_quota"]);
 /** The last stretch of the token's life is not used: a long answer must not be cut off midway. */
 const SAFETY_MS = 60_000;
 
 /**
  * The core's handle on a slash command, rebuilt from its address alone. The answer edits the
  * deferred reply and continues in follow-ups; in a server text channel a thread is then started on
- * the reply. Busy and too-long notices replace the reply with a message only the asker sees. Once
+ * the reply. Busy, too-long and over-quota notices replace the reply with a message only the asker sees. Once
  * the token has expired, the answer is posted as an ordinary message in the thread or channel.
  */
 function interactionPort(address: InteractionAddress, options: PortOptions): ThreadPort {
@@ -254,6 +280,8 @@ function interactionPort(address: InteractionAddress, options: PortOptions): Thr
       }
     },
     canReply: () => true,
+    // A slash command's question stands alone.
+    readContext: async () => [],
     startWorking() {
       // The deferred reply already shows "<bot> is thinking…" until the answer edits it.
       return async () => {};

@@ -25,6 +25,7 @@ import type { Adapter, AdapterContext, RouteHandler } from "../../src/adapter.js
 import type { SlackConfig } from "../../src/config.js";
 import { callWithin, createSlackCaller } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
+import { SlackThreadReader } from "./context.js";
 import { CredentialHealth, describeStartFailure } from "./credentials.js";
 import { registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
@@ -183,11 +184,13 @@ export function createSlackAdapter(
       onCredentialError: (code) => health.report(code),
       ...options.posting,
     }),
+    call,
     indicator,
     health,
     logger,
     metrics,
     replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
+    threads: new SlackThreadReader({ call, users, bot: () => bot, logger }),
   };
   const intake = new SlackIntake({
     config,

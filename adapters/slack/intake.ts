@@ -79,6 +79,7 @@ export class SlackIntake {
     if (this.#unanswerable(message)) return;
     const key = threadKey(message.team, message.channel, message.thread);
     if (await this.#refused(message, key)) return;
+    const opensThread = await this.#opensThread(message, key);
     if (message.trigger !== "dm") {
       // Refreshing on every message keeps a lively thread remembered.
       await memory.remember(activeThreadKey(key), "1", ACTIVE_THREAD_TTL_MS).catch((error: unknown) => {
@@ -94,12 +95,12 @@ export class SlackIntake {
     const missing = needed.filter((id) => users.cached(id) === undefined);
     const line = this.#lines.get(key);
     if (missing.length === 0 && line === undefined) {
-      return this.#submit(message, botUserId, (id) => users.cached(id));
+      return this.#submit(message, botUserId, (id) => users.cached(id), opensThread);
     }
     const found = new Map<string, SlackUser | null>();
     const handed = (line ?? Promise.resolve())
       .then(() => Promise.all(missing.map(async (id) => found.set(id, await users.lookup(id)))))
-      .then(() => this.#submit(message, botUserId, (id) => found.get(id) ?? users.cached(id)));
+      .then(() => this.#submit(message, botUserId, (id) => found.get(id) ?? users.cached(id), opensThread));
     const next = handed
       .catch((error: unknown) => {
         if (!(error instanceof IntakeUnavailableError))
@@ -137,6 +138,18 @@ export class SlackIntake {
   }
 
   /**
+   * Whether a mention starts the bot's session in the middle of a thread (one it is not answering
+   * yet): that question is sent with the thread's earlier messages (context.ts). Asked before the
+   * thread is remembered as active. An event's twin that finds it remembered already is not marked;
+   * the first of the two is stored first, and the store keeps that one.
+   */
+  async #opensThread(message: IncomingMessage, key: string): Promise<boolean> {
+    if (message.trigger !== "mention" || message.thread === message.ts) return false;
+    const active = await this.#options.memory.recall(activeThreadKey(key)).catch(() => "unknown");
+    return active === null;
+  }
+
+  /**
    * Resolves once every message waiting for a lookup has been handed over, or after `timeoutMs`;
    * returns how many threads still had messages waiting.
    */
@@ -160,6 +173,7 @@ export class SlackIntake {
     message: IncomingMessage,
     botUserId: string | undefined,
     user: (id: string) => SlackUser | null | undefined,
+    opensThread: boolean,
   ): Promise<void> {
     const { config, sink, logger } = this.#options;
     if (this.#unanswerable(message)) return;
@@ -180,7 +194,10 @@ export class SlackIntake {
       text,
       id: messageId(message),
       ...(identity ? { identity } : {}),
-      address: { ...targetOf(message) },
+      direct: message.trigger === "dm",
+      ...(message.enterprise === null ? {} : { organization: message.enterprise }),
+      // `context`: the reply port reads the thread's earlier messages for this question.
+      address: { ...targetOf(message), ...(opensThread ? { context: true } : {}) },
     };
     const result = await sink.submit(chat);
     logger.debug({ id: chat.id, trigger: message.trigger, result }, "slack message handed to the core");

@@ -2,7 +2,8 @@ import type { ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
 import type { Reply, ReplyAddress } from "../../src/types.js";
-import { SlackPlatformError } from "./api.js";
+import { callWithin, type SlackCaller, SlackPlatformError } from "./api.js";
+import type { SlackThreadReader } from "./context.js";
 import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import type { SlackMetrics } from "./metrics.js";
@@ -29,6 +30,8 @@ export interface SlackTarget {
 /** What every Slack port shares; built once by the adapter. */
 export interface SlackPortDeps {
   poster: SlackPoster;
+  /** The Web API, for what goes around the poster (a message only the asker sees). */
+  call: SlackCaller;
   indicator: WorkingIndicator;
   /** Whether the bot token works: with a revoked one no reply can be posted. */
   health: Pick<CredentialHealth, "healthy">;
@@ -36,6 +39,8 @@ export interface SlackPortDeps {
   metrics: SlackMetrics;
   /** The longest one reply may take to post, all its messages, waits and retries included. */
   replyTimeoutMs: number;
+  /** Reads a thread's earlier messages for a question marked `context` by the intake. */
+  threads: SlackThreadReader;
 }
 
 /**
@@ -61,6 +66,7 @@ export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPo
   let posted = false;
   return {
     async post(reply: Reply) {
+      if (reply.quiet && target.user !== null) return postQuietly(deps, target, target.user, reply);
       await postMessages(deps, target, renderMessages(reply), {
         requestId: reply.requestId,
         key: reply.requestId,
@@ -73,6 +79,11 @@ export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPo
     startWorking() {
       return deps.indicator.start(target, () => posted);
     },
+    async readContext(maxMessages, signal) {
+      // Marked by the intake: a mention that starts a session in the middle of a thread.
+      if (address.context !== true) return [];
+      return deps.threads.read(target, maxMessages, signal);
+    },
   };
 }
 
@@ -84,6 +95,15 @@ export function postNotice(
   key: string,
 ): Promise<void> {
   return postMessages(deps, target, [{ text: escapeMrkdwn(text) }], { requestId: null, key });
+}
+
+/**
+ * A refusal the channel was told already (over quota): only the asker sees it, in the thread
+ * (`chat.postEphemeral`), so a busy channel is not filled with refusals.
+ */
+async function postQuietly(deps: SlackPortDeps, target: SlackTarget, user: string, reply: Reply) {
+  const args = { channel: target.channel, user, thread_ts: target.thread, text: escapeMrkdwn(reply.text) };
+  await callWithin(deps.call, "chat.postEphemeral", args, deps.replyTimeoutMs);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { redactUrl } from "../redact-url.js";
+import { configSection } from "./sections.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -9,14 +10,30 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export class Reader {
   readonly problems: string[] = [];
+  /** For each problem: where its value came from and where it is documented (may be empty). */
+  readonly notes: string[] = [];
   readonly secrets: string[] = [];
   constructor(
     private readonly env: Env,
     readonly names = new Set<string>(),
+    /** The names whose value came from the .env file (not overridden by the environment). */
+    private readonly fromFile: ReadonlySet<string> = new Set(),
   ) {}
 
+  /**
+   * Records a problem. A message starts with the variable it is about: its note says where that value
+   * was set (.env or the environment, when set) and which section of docs/configuration.md documents it.
+   */
   problem(message: string): void {
+    const name = /^[A-Z][A-Z0-9_]*/.exec(message)?.[0];
+    const where: string[] = [];
+    if (name && this.env[name]?.trim()) {
+      where.push(`set in ${this.fromFile.has(name) ? ".env" : "the environment"}`);
+    }
+    const section = name ? configSection(name) : null;
+    if (section) where.push(`see docs/configuration.md#${section}`);
     this.problems.push(message);
+    this.notes.push(where.join("; "));
   }
 
   optional(name: string): string | null {

@@ -86,11 +86,14 @@ export class Ask {
     return this.#health.notReadyReason();
   }
 
-  /** Calls the assistant for the session's first message, retrying what is safe to retry. */
-  async ask(lease: Lease, entry: QueuedMessage, log: Logger): Promise<Asked> {
+  /**
+   * Calls the assistant for the session's first message, retrying what is safe to retry. `body`: what
+   * is sent, the question with its thread's earlier messages when it has them (see context.ts).
+   */
+  async ask(lease: Lease, entry: QueuedMessage, log: Logger, body = entry.message.text): Promise<Asked> {
     const { client, gate, metrics, maxRetries } = this.#options;
     const whole = await this.#history(entry.sessionId);
-    let request = this.#request(entry, whole);
+    let request = this.#request(entry, body, whole);
     // Once marked started, the message is never sent to the assistant again, whoever holds it next.
     let marked = false;
     for (let attempt = 0; ; attempt++) {
@@ -152,13 +155,13 @@ export class Ask {
   }
 
   /**
-   * What is sent to the assistant for the message: the one place the question's body is built (the
-   * turn kept in the history is this body, as sent).
+   * What is sent to the assistant for the message: the turn kept in the history is this body, as
+   * sent (with the thread's earlier messages when they were composed into it).
    */
-  #request(entry: QueuedMessage, history: readonly Turn[]): AssistantRequest {
+  #request(entry: QueuedMessage, body: string, history: readonly Turn[]): AssistantRequest {
     return {
       identity: entry.identity,
-      body: entry.message.text,
+      body,
       sessionId: entry.sessionId,
       mode: this.#options.mode,
       history,

@@ -8,15 +8,22 @@ import type { QueueConfig } from "../config.js";
 import { identityFor, sessionIdFor, threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { notices } from "../notices.js";
-import { type BridgeStore, DEDUPE_TTL_MS, type QueuedMessage } from "../state/store.js";
+import { notices, overQuotaNotice } from "../notices.js";
+import { NO_QUOTAS, type QuotaConfig, quotaCheck, quotaWording, resetWording } from "../quotas.js";
+import {
+  type AcceptLimits,
+  type BridgeStore,
+  DEDUPE_TTL_MS,
+  type OverQuota,
+  type QueuedMessage,
+} from "../state/store.js";
 import type { ChatMessage, Platform, Reply, SubmitResult } from "../types.js";
 import { Ask } from "./ask.js";
 import { CallGate, ShutdownError } from "./call-gate.js";
 import { notice } from "./reply-for.js";
 import { sleep } from "./sleep.js";
 import { retryingStoreSteps } from "./store-retry.js";
-import { type StopReport, Workers } from "./worker.js";
+import { type StopReport, type ThreadContextLimits, Workers } from "./worker.js";
 
 export interface BridgeOptions {
   client: AssistantClient;
@@ -26,6 +33,8 @@ export interface BridgeOptions {
   queue: QueueConfig;
   mode: AssistantMode;
   maxInputChars: number;
+  /** Earlier messages sent with a question that starts a session inside a thread; null: none. @default null */
+  threadContext?: ThreadContextLimits | null;
   /** Answers past this are cut to their start and end (ANSWER_MAX_CHARS). @default 12,000 */
   maxAnswerChars?: number;
   logger: Logger;
@@ -44,6 +53,8 @@ export interface BridgeOptions {
   random?: () => number;
   /** Attach a FeedbackRef to answers (FEEDBACK=buttons). @default false */
   feedback?: boolean;
+  /** Usage quotas per person and per workspace (src/quotas.ts). @default none */
+  quotas?: QuotaConfig;
 }
 
 /**
@@ -101,6 +112,8 @@ export class Bridge {
       concurrency: queue.concurrency,
       leaseMs: options.leaseMs ?? 30_000,
       storeStep,
+      threadContext: options.threadContext ?? null,
+      maxInputChars: options.maxInputChars,
       claiming: this.#claiming.signal,
       graceOver,
       logger,
@@ -142,14 +155,17 @@ export class Bridge {
         identity: identityFor(message),
         message,
       };
-      const limits = {
+      const quota = quotaCheck(message, this.#options.quotas ?? NO_QUOTAS);
+      const limits: AcceptLimits = {
         maxPending: queue.maxPending,
         maxPendingPerUser: queue.maxPendingPerUser,
         dedupeTtlMs,
+        ...(quota ? { quota } : {}),
       };
       const result = await this.#intakeCall(this.#store.accept(entry, limits));
       if (result === "duplicate") return this.#duplicate(message);
       if (result === "busy") return this.#reject(message, log, notice("busy", notices.busy(), requestId));
+      if (result !== "queued") return this.#overQuota(message, log, result, requestId);
       return "queued";
     } catch (error) {
       metrics.storeErrors.inc({ operation: "accept" });
@@ -215,6 +231,16 @@ export class Bridge {
     log.info({ kind: reply.kind }, "message rejected");
     void this.#workers.post(message, reply, log);
     return "rejected";
+  }
+
+  /** Refused by a usage quota: no assistant call; the notice, or its quiet sign when the channel was told. */
+  #overQuota(message: ChatMessage, log: Logger, over: OverQuota, requestId: string): SubmitResult {
+    this.#options.metrics.quotaRefusals.inc({ platform: message.platform, kind: over.over });
+    const quotas = this.#options.quotas ?? NO_QUOTAS;
+    const unit = (over.over === "person" ? quotas.perPerson : quotas.perWorkspace)?.unit ?? "hour";
+    const text = overQuotaNotice(over.over, quotaWording(over.limit, unit), resetWording(over.resetInMs));
+    const reply: Reply = { ...notice("over_quota", text, requestId), ...(over.tell ? {} : { quiet: true }) };
+    return this.#reject(message, log, reply);
   }
 
   /** A store call of intake: bounded, so a slow store makes intake refuse rather than hang. */

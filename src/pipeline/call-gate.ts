@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { QueueConfig } from "../config.js";
 import type { BridgeStore, Lease } from "../state/store.js";
@@ -53,6 +54,9 @@ export class CallGate {
     this.#options = options;
     this.#store = options.store;
     this.#queue = new PQueue({ concurrency: options.queue.concurrency });
+    // Every call waiting for the shared window sleeps on this one signal (at most `concurrency` of
+    // them, each removing its listener when it wakes): by design, not a leak.
+    setMaxListeners(0, this.#noMoreStarts.signal);
   }
 
   /** Calls running or waiting for the shared window (the in-flight gauge). */

@@ -55,6 +55,16 @@ export class RedisKeys {
     return `${this.prefix}bell:${platform}`;
   }
 
+  /** A usage quota's sliding window: a sorted set of the questions counted, by time (ms, Redis time). */
+  quotaLog(kind: string, scope: string): string {
+    return `${this.prefix}quota:${kind}:${scope}`;
+  }
+
+  /** Present (with the quota's window as TTL) once a channel was told that quota is used up. */
+  quotaTold(kind: string, channel: string): string {
+    return `${this.prefix}quota-told:${kind}:${channel}`;
+  }
+
   /** A value kept with `remember`. */
   value(key: string): string {
     return `${this.prefix}kv:${key}`;

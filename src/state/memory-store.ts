@@ -3,6 +3,7 @@ import type { Turn } from "../assistant/types.js";
 import { TtlMap } from "../collections/ttl-map.js";
 import { TtlSet } from "../collections/ttl-set.js";
 import type { Platform, Reply } from "../types.js";
+import { QuotaLogs } from "./quota-logs.js";
 import type {
   AcceptLimits,
   AcceptResult,
@@ -10,8 +11,10 @@ import type {
   Claim,
   HistoryAppend,
   Lease,
+  OverQuota,
   Phase,
   QueuedMessage,
+  QuotaCheck,
   SessionHead,
 } from "./store.js";
 import { turnChars } from "./store.js";
@@ -33,6 +36,13 @@ export interface MemoryStoreOptions {
    * hold up to ASSISTANT_HISTORY_MAX_CHARS. @default 5,000
    */
   maxHistories?: number;
+  /**
+   * People and workspaces whose usage-quota windows are kept, per window length; past it the least
+   * recently counted are forgotten (and undercounted). @default 100,000
+   */
+  maxQuotaLogs?: number;
+  /** The store's clock for usage quotas (tests move it). @default Date.now */
+  now?: () => number;
 }
 
 interface Session {
@@ -55,6 +65,8 @@ export class MemoryStore implements BridgeStore {
   readonly #seen: ByTtl<TtlSet>;
   readonly #values: ByTtl<TtlMap<string>>;
   readonly #histories: ByTtl<TtlMap<readonly Turn[]>>;
+  readonly #quotaLogs: QuotaLogs;
+  readonly #now: () => number;
   readonly #sessions = new Map<string, Session>();
   /** Sessions with work and no lease, per platform; a Set keeps insertion order, so it is a FIFO. */
   readonly #ready = new Map<Platform, Set<string>>();
@@ -73,14 +85,20 @@ export class MemoryStore implements BridgeStore {
     this.#values = new ByTtl((ttlMs) => new TtlMap<string>({ ttlMs, maxEntries: maxValues }));
     const maxHistories = options.maxHistories ?? 5_000;
     this.#histories = new ByTtl((ttlMs) => new TtlMap<readonly Turn[]>({ ttlMs, maxEntries: maxHistories }));
+    this.#quotaLogs = new QuotaLogs(options.maxQuotaLogs ?? 100_000);
+    this.#now = options.now ?? Date.now;
   }
 
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
     if (!this.#once(entry.key, limits.dedupeTtlMs)) return "duplicate";
+    const now = this.#now();
+    const over = limits.quota ? this.#overQuota(limits.quota, now) : null;
+    if (over) return over;
     const userPending = this.#pendingPerUser.get(entry.userKey) ?? 0;
     if (this.#pending >= limits.maxPending || userPending >= limits.maxPendingPerUser) return "busy";
     this.#pending++;
     this.#pendingPerUser.set(entry.userKey, userPending + 1);
+    this.#quotaLogs.count(limits.quota?.counts ?? [], now);
     const session = this.#sessions.get(entry.sessionId);
     if (session) {
       session.entries.push(entry);
@@ -247,6 +265,15 @@ export class MemoryStore implements BridgeStore {
   #once(key: string, ttlMs: number): boolean {
     for (const set of this.#seen.all()) if (set.has(key)) return false;
     return this.#seen.get(ttlMs).add(key);
+  }
+
+  /** The quota used up that resets last, told once per channel and window; null when all have room. */
+  #overQuota(quota: QuotaCheck, now: number): OverQuota | null {
+    const over = this.#quotaLogs.usedUp(quota.counts, now);
+    if (over === null) return null;
+    const { kind, limit, windowMs } = over.count;
+    const tell = quota.channel === null || this.#once(`quota-told:${kind}:${quota.channel}`, windowMs);
+    return { over: kind, limit, resetInMs: over.resetInMs, tell };
   }
 
   /** Appends a turn, then drops the oldest whole turns while the history is over its bound. */

@@ -86,9 +86,17 @@ export class RedisStore implements BridgeStore {
   async accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult> {
     const { message, sessionId, userKey } = entry;
     const k = this.#keys;
+    const counts = limits.quota?.counts ?? [];
+    const channel = limits.quota?.channel ?? null;
     const result = await this.#run(
       "accept",
-      [k.seen(entry.key), k.pending, k.queue(sessionId), k.ready(message.platform)],
+      [
+        k.seen(entry.key),
+        k.pending,
+        k.queue(sessionId),
+        k.ready(message.platform),
+        ...counts.flatMap((c) => [k.quotaLog(c.kind, c.scope), k.quotaTold(c.kind, channel ?? "")]),
+      ],
       [
         whole(limits.dedupeTtlMs),
         limits.maxPending,
@@ -97,9 +105,18 @@ export class RedisStore implements BridgeStore {
         JSON.stringify(entry),
         sessionId,
         k.bell(message.platform),
+        counts.length,
+        channel === null ? 1 : 0,
+        ...counts.flatMap((c) => [c.limit, whole(c.windowMs), c.kind]),
       ],
     );
     if (result === "queued" || result === "duplicate" || result === "busy") return result;
+    if (Array.isArray(result) && result[0] === "over") {
+      const [, over, limit, resetInMs, tell] = result.map(String);
+      if (over === "person" || over === "workspace") {
+        return { over, limit: Number(limit), resetInMs: Number(resetInMs), tell: tell === "1" };
+      }
+    }
     throw new Error(`accept.lua answered ${String(result)}`);
   }
 

@@ -32,6 +32,10 @@ export interface BridgeStore {
    * backpressure limits over everything pending in the store, append to the FIFO of
    * `entry.sessionId`, and make the session ready for a worker when nobody holds its lease.
    * A "busy" result still remembers the key, so a redelivery gets no second notice.
+   *
+   * With `limits.quota`, the same step first checks the message's usage quotas on the store's clock:
+   * over one, it answers `OverQuota` (the key is remembered, nothing is queued or counted); else a
+   * queued message is counted in each quota's sliding window. Duplicates and busy ones are not.
    */
   accept(entry: QueuedMessage, limits: AcceptLimits): Promise<AcceptResult>;
 
@@ -142,9 +146,40 @@ export interface AcceptLimits {
   /** The same for one `userKey`. */
   maxPendingPerUser: number;
   dedupeTtlMs: number;
+  /** The usage quotas this message counts against (src/quotas.ts); absent: none. */
+  quota?: QuotaCheck;
 }
 
-export type AcceptResult = "queued" | "duplicate" | "busy";
+/** One usage quota a message counts against: at most `limit` questions in any `windowMs`. */
+export interface QuotaCount {
+  kind: "person" | "workspace";
+  /** Whose questions are counted, e.g. `slack:U123` (a person) or `discord:<guild id>`. */
+  scope: string;
+  limit: number;
+  windowMs: number;
+}
+
+export interface QuotaCheck {
+  counts: readonly QuotaCount[];
+  /**
+   * The channel whose over-quota refusals are told once per quota window (the rest are quiet);
+   * null for a direct message, where every refusal is told.
+   */
+  channel: string | null;
+}
+
+/** A question refused by a usage quota. */
+export interface OverQuota {
+  /** The quota used up; of two, the one that resets last. */
+  over: "person" | "workspace";
+  limit: number;
+  /** How long until that quota's window has room for one more question (store time). */
+  resetInMs: number;
+  /** True for the first refusal in the channel and window (and always in a DM): post the notice. */
+  tell: boolean;
+}
+
+export type AcceptResult = "queued" | "duplicate" | "busy" | OverQuota;
 
 /**
  * How far the first message of a session got: `queued` (no call yet), `started` (its assistant call

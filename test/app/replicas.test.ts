@@ -84,12 +84,13 @@ describe("two replicas sharing one Redis", () => {
       // Both replicas called the assistant, so the limit held across processes, not within one.
       expect(new Set(calls.map((call) => call.replica)).size).toBe(2);
       // The window is kept on Redis time when a start is taken; a request reaches the double a little
-      // later, by a delay that varies on a loaded machine. Windows 300 ms shorter than the interval
-      // absorb that jitter and still catch a limit kept per replica (it lets 2 × L through at once).
+      // later, by a delay that varies on a loaded machine (up to several hundred ms seen with other
+      // test runs beside it). Windows half the interval absorb that jitter and still catch a limit
+      // kept per replica (it lets 2 × L through at once).
       expect(
         busiestWindow(
           calls.map((call) => call.at),
-          intervalMs - 300,
+          intervalMs / 2,
         ),
       ).toBeLessThanOrEqual(limit);
     },

@@ -73,6 +73,7 @@ async function measureAgainst(
     },
     canReply: () => true,
     startWorking: () => async () => {},
+    readContext: async () => [],
   };
   const bridge = new Bridge({
     client,

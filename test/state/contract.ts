@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AcceptLimits, BridgeStore, Lease, QueuedMessage } from "../../src/state/store.js";
 import type { ChatMessage, Platform, Reply } from "../../src/types.js";
 import { historyContract } from "./history-contract.js";
+import { quotaContract } from "./quota-contract.js";
 
 /** The fenced start of a session's call (no rate limit to speak of): true when granted, false when the lease is lost. */
 export async function callStarted(store: BridgeStore, lease: Lease): Promise<boolean> {
@@ -457,6 +458,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<BridgeSt
     });
 
     historyContract(fresh);
+    quotaContract(fresh);
 
     describe("shared memory", () => {
       it("recalls a remembered value until its TTL, and the last write wins", async () => {

@@ -67,7 +67,52 @@ beforeEach(() => {
   k = new RedisKeys(redis.prefix());
 });
 
+/** accept.lua with one person quota of `limit` per `windowMs`, told once per channel (or always, `dm`). */
+function acceptWithQuota(e: ReturnType<typeof entry>, limit: number, windowMs: number, dm = false) {
+  const log = k.quotaLog("person", "slack:ann");
+  const told = k.quotaTold("person", "slack:T1:C1");
+  return run(
+    "accept",
+    [k.seen(e.key), k.pending, k.queue(e.sessionId), k.ready("slack"), log, told],
+    [
+      60_000,
+      10,
+      10,
+      e.userKey,
+      JSON.stringify(e),
+      e.sessionId,
+      k.bell("slack"),
+      1,
+      dm ? 1 : 0,
+      limit,
+      windowMs,
+      "person",
+    ],
+  );
+}
+
 describe("accept.lua", () => {
+  it("counts a queued message in each quota's log (kept one window), and refuses over it without counting", async () => {
+    const first = entry("s", "ann");
+    expect(await acceptWithQuota(first, 1, 60_000)).toBe("queued");
+    const log = k.quotaLog("person", "slack:ann");
+    expect(await client.zRange(log, 0, -1)).toEqual([k.seen(first.key)]);
+    expect(await client.pTTL(log)).toBeGreaterThan(59_000);
+
+    const refused = entry("s", "ann");
+    const [over, kind, limit, resetInMs, tell] = (await acceptWithQuota(refused, 1, 60_000)) as unknown[];
+    expect([over, kind, limit, tell]).toEqual(["over", "person", 1, 1]);
+    expect(Number(resetInMs)).toBeGreaterThan(59_000);
+    expect(Number(resetInMs)).toBeLessThanOrEqual(60_000);
+    // Not queued, not counted, but remembered for dedupe; the channel is marked told for one window.
+    expect(await client.zCard(log)).toBe(1);
+    expect(await client.lLen(k.queue(refused.sessionId))).toBe(1);
+    expect(await client.exists(k.seen(refused.key))).toBe(1);
+    expect(await client.pTTL(k.quotaTold("person", "slack:T1:C1"))).toBeGreaterThan(59_000);
+    expect(((await acceptWithQuota(entry("s", "ann"), 1, 60_000)) as unknown[])[4]).toBe(0);
+    expect(((await acceptWithQuota(entry("s", "ann"), 1, 60_000, true)) as unknown[])[4]).toBe(1);
+  });
+
   it("stores the entry, counts it, and makes a new session ready once", async () => {
     const first = entry("s", "ann");
     expect(await accept(first)).toBe("queued");

@@ -2,12 +2,13 @@ import { Writable } from "node:stream";
 import type { Adapter, ThreadPort } from "../../src/adapter.js";
 import { createOpenAiAssistantClient } from "../../src/assistant/openai/client.js";
 import { createTwilioAssistantClient } from "../../src/assistant/twilio/client.js";
-import type { BackendKind } from "../../src/assistant/types.js";
 import type { QueueConfig } from "../../src/config.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
 import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
+import type { ThreadContextLimits } from "../../src/pipeline/worker.js";
+import type { QuotaConfig } from "../../src/quotas.js";
 import {
   type RunningSimulator,
   type SimulatorOptions,
@@ -43,8 +44,12 @@ export interface CoreOptions {
   store?: BridgeStore;
   /** Answers carry a FeedbackRef, and `recorder` records votes against the simulator. @default false */
   feedback?: boolean;
-  /** Which of the simulator's contracts the core speaks. @default "twilio" */
-  backend?: BackendKind;
+  /** Usage quotas. @default none */
+  quotas?: QuotaConfig;
+  /** Which contract the core speaks to the simulator. @default "twilio" */
+  backend?: "twilio" | "openai";
+  /** THREAD_CONTEXT's limits; null (off) by default. */
+  threadContext?: ThreadContextLimits | null;
 }
 
 export interface TestCore {
@@ -63,7 +68,7 @@ export interface TestCore {
   close(): Promise<void>;
 }
 
-/** The real core (Bridge + Twilio or Chat Completions client) against the offline simulator on 127.0.0.1. */
+/** The real core (Bridge + Twilio client) against the offline simulator on 127.0.0.1. */
 export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
   const simulator = await startSimulator({
     ...simulatorCredentials(),
@@ -79,11 +84,11 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
           baseUrl: `${simulator.url}/v1`,
           apiKey: simulator.openAiKey,
           apiKeyHeader: "authorization",
-          model: "gpt-test",
+          model: "simulator",
           instructions: null,
-          safetyIdentifier: true,
+          safetyIdentifier: false,
           timeoutMs,
-          logger: logger.child({ component: "feedback" }),
+          logger,
         })
       : createTwilioAssistantClient({
           baseUrl: simulator.url,
@@ -118,6 +123,8 @@ export async function startCore(options: CoreOptions = {}): Promise<TestCore> {
     logger,
     metrics,
     feedback: options.feedback ?? false,
+    ...(options.quotas ? { quotas: options.quotas } : {}),
+    threadContext: options.threadContext ?? null,
   });
   bridge.start(["slack", "discord", "console"]);
   return {

@@ -162,6 +162,11 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
       );
       return { status: 200, body: history.slice(0, limit) };
     }
+    match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path);
+    if (match && method === "GET") {
+      const found = double.history.get(match[1] ?? "")?.find((message) => message.id === match?.[2]);
+      return found ? { status: 200, body: found } : notFound(10008, "Unknown Message");
+    }
     match = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
     if (match && method === "POST") return { status: 204 };
     match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path);
@@ -179,6 +184,8 @@ export async function startDiscordRest(options: RestDoubleOptions): Promise<Disc
         }),
       };
     }
+    match = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.exec(path);
+    if (match && method === "PUT") return { status: 204 };
     match = /^\/channels\/(\d+)\/typing$/.exec(path);
     if (match && method === "POST") return { status: 204 };
     match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);

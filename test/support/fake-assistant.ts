@@ -61,7 +61,12 @@ export const QUEUE: QueueConfig = {
 export function fakeBridge(
   queue: Partial<QueueConfig> = {},
   maxInputChars = 4000,
-  extra: Partial<Pick<BridgeOptions, "feedback" | "store" | "historyMaxChars" | "recheckEveryMs">> & {
+  extra: Partial<
+    Pick<
+      BridgeOptions,
+      "feedback" | "store" | "quotas" | "threadContext" | "historyMaxChars" | "recheckEveryMs"
+    >
+  > & {
     router?: PortRouter;
     backend?: BackendKind;
   } = {},

@@ -1,5 +1,5 @@
 import type { ThreadPort } from "../../src/adapter.js";
-import type { ChatMessage, Reply } from "../../src/types.js";
+import type { ChatMessage, ContextMessage, Reply } from "../../src/types.js";
 
 /** A ThreadPort that records what the core asked for, with a promise per expected reply. */
 export class RecordingPort implements ThreadPort {
@@ -18,6 +18,15 @@ export class RecordingPort implements ThreadPort {
 
   canReply(): boolean {
     return this.replyable;
+  }
+
+  /** What readContext resolves with: the thread's earlier messages (none by default), or an error. */
+  context: ContextMessage[] | Error = [];
+
+  async readContext(maxMessages: number): Promise<ContextMessage[]> {
+    this.events.push("context:read");
+    if (this.context instanceof Error) throw this.context;
+    return this.context.slice(-maxMessages);
   }
 
   startWorking(): () => Promise<void> {

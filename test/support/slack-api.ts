@@ -79,6 +79,8 @@ export interface RunningSlackApi extends SlackFaults {
   fail(method: string, error: string, times?: number): void;
   /** Holds answers to `method` until the returned function is called. */
   hold(method: string): () => void;
+  /** Puts messages (the parent included) in a thread, as people wrote them before the bot was asked. */
+  seedThread(channel: string, thread: string, messages: Array<Record<string, unknown>>): void;
   /** Lets every held answer go (so a failed test still shuts down). */
   releaseHolds(): void;
   close(): Promise<void>;
@@ -107,6 +109,8 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
   const channelFailures = new Map<string, { error: string; times: number }>();
   let maxChars = Number.POSITIVE_INFINITY;
   const channelHolds = new Map<string, Promise<void>>();
+  /** Thread messages conversations.replies returns besides the bot's posts, by `channel/thread`. */
+  const seeded = new Map<string, Array<Record<string, unknown>>>();
 
   /** A fault to answer with instead of the normal answer, or null. */
   async function fault(res: ServerResponse, call: Omit<SlackCall, "status">): Promise<"answered" | null> {
@@ -235,18 +239,27 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
         // Slack's ts are seconds; the double's posts use a counter, so "oldest" is ignored here.
         const inThread = messages.filter((m) => m.channel === args.channel && m.thread_ts === args.ts);
         const withMetadata = args.include_all_metadata === "true";
+        const posted = inThread.map((m) => ({
+          type: "message",
+          user: botUserId,
+          bot_id: botId,
+          text: m.text,
+          ts: m.ts,
+          thread_ts: m.thread_ts,
+          ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        }));
+        // Like Slack: oldest first from the parent, `limit` a page, then `response_metadata.next_cursor`.
+        const all = [...(seeded.get(`${args.channel}/${args.ts}`) ?? []), ...posted].sort((a, b) =>
+          String(a.ts).localeCompare(String(b.ts)),
+        );
+        const from = Number(args.cursor ?? 0);
+        const to = from + Number(args.limit ?? 1_000);
+        const more = to < all.length;
         return {
           ok: true,
-          has_more: false,
-          messages: inThread.map((m) => ({
-            type: "message",
-            user: botUserId,
-            bot_id: botId,
-            text: m.text,
-            ts: m.ts,
-            thread_ts: m.thread_ts,
-            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
-          })),
+          has_more: more,
+          messages: all.slice(from, to),
+          ...(more ? { response_metadata: { next_cursor: String(to) } } : {}),
         };
       }
       case "chat.postEphemeral":
@@ -392,6 +405,10 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
       };
       releases.add(release);
       return release;
+    },
+    seedThread(channel, thread, threadMessages) {
+      const key = `${channel}/${thread}`;
+      seeded.set(key, [...(seeded.get(key) ?? []), ...threadMessages]);
     },
     releaseHolds() {
       for (const release of [...releases]) release();

@@ -25,6 +25,7 @@ function view(overrides: Partial<MessageView> = {}): MessageView {
     threadOwnerId: null,
     parentId: null,
     mentionsBot: false,
+    repliesTo: null,
     ...overrides,
   };
 }
