@@ -2,24 +2,15 @@ import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from "openai/resources/chat/completions";
+import type { OpenAiSettings } from "../../config/assistant.js";
 import type { Logger } from "../../logger.js";
 import { AssistantApiError } from "../errors.js";
 import { createJsonPoster, jsonObjectOf } from "../json-post.js";
 import type { AssistantClient, FeedbackClient } from "../types.js";
 import { messagesFor, safetyIdentifierOf, toErrorOrOutcome, toOutcome } from "./answers.js";
 
-export interface OpenAiClientOptions {
-  /** Up to the version, e.g. `https://api.openai.com/v1`; the client posts to `{baseUrl}/chat/completions`. */
-  baseUrl: string;
-  /** Null: no key is sent (local servers such as LM Studio). */
-  apiKey: string | null;
-  /** `authorization` sends `Bearer <key>`; `api-key` sends the key alone, as Azure OpenAI wants it. */
-  apiKeyHeader: "authorization" | "api-key";
-  model: string;
-  /** The system prompt, sent first in every request; null: none. */
-  instructions: string | null;
-  /** Sends a hash of the identity as `safety_identifier`; off for servers that reject the field. */
-  safetyIdentifier: boolean;
+/** The OPENAI_* settings (see OpenAiSettings), plus what every backend's client gets. */
+export interface OpenAiClientOptions extends OpenAiSettings {
   /** Per-call timeout; the request is aborted past it. */
   timeoutMs: number;
   /** Where votes go: this backend has no feedback API. */
