@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { loadEnv as load, problemsOf } from "./support/config.js";
 
 const SID = `AC${"a".repeat(32)}`;
 const TWILIO = {
@@ -10,17 +11,6 @@ const TWILIO = {
   TWILIO_AUTH_TOKEN: "token-value-1234",
   TWILIO_ASSISTANT_ID: "aia_asst_123",
 };
-const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("loadConfig", () => {
   it("falls back to the offline simulator when no Twilio variable is set", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { loadEnv as load, problemsOf } from "../support/config.js";
 
 const TWILIO = {
   TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
@@ -10,17 +10,6 @@ const TWILIO = {
   TWILIO_ASSISTANT_ID: "aia_asst_123",
 };
 const OPENAI = { OPENAI_API_KEY: "sk-secret-key", OPENAI_MODEL: "gpt-test" };
-const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("choosing the assistant backend", () => {
   it("follows what is configured when ASSISTANT_BACKEND is unset", () => {

@@ -1,17 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
-
-const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { loadEnv as load, problemsOf } from "../support/config.js";
 
 describe("quota settings", () => {
   it("limits nobody when unset", () => {

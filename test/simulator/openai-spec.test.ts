@@ -1,30 +1,16 @@
-import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import addFormatsModule from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
 import { createOpenAiAssistantClient } from "../../src/assistant/openai/client.js";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "../../src/simulator/server.js";
 import { memoryLogger } from "../support/core.js";
+import { specSchemas } from "../support/schemas.js";
 
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // OpenAPI 3.1 writes null as a type; the spec's leftover 3.0 "nullable" markers mean nothing there,
 // and Ajv would read them (and refuse those without a type), so they are dropped on reading.
-const spec = JSON.parse(
-  readFileSync(new URL("../schemas/openai-chat-completions.json", import.meta.url), "utf8"),
-  (key, value) => (key === "nullable" ? undefined : value),
-) as Record<string, unknown>;
-// Not strict: OpenAPI 3.1 adds keywords (discriminator, deprecated, example) that JSON Schema validators skip.
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
-ajv.addFormat("unixtime", true);
-ajv.addSchema(spec, "spec");
-
-function expectSchema(name: string, value: unknown): void {
-  const validate = ajv.getSchema(`spec#/definitions/${name}`);
-  if (!validate) throw new Error(`no schema ${name}`);
-  const valid = validate(value);
-  expect(valid ? [] : validate.errors).toEqual([]);
-}
+const expectSchema = specSchemas("openai-chat-completions.json", {
+  formats: ["unixtime"],
+  strict: false,
+  reviver: (key, value) => (key === "nullable" ? undefined : value),
+});
 
 let simulator: RunningSimulator | undefined;
 afterEach(async () => {

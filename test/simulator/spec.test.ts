@@ -1,26 +1,9 @@
-import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import addFormatsModule from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningSimulator, simulatorCredentials, startSimulator } from "../../src/simulator/server.js";
+import { specSchemas } from "../support/schemas.js";
 
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const spec = JSON.parse(
-  readFileSync(new URL("../schemas/twilio-assistants-v1.json", import.meta.url), "utf8"),
-) as Record<string, unknown>;
-const ajv = addFormats(new Ajv({ allErrors: true }));
-// OpenAPI's number formats mean nothing to JSON Schema; "date-time" and "uri" come from ajv-formats.
-ajv.addFormat("float", true);
-ajv.addSchema(spec, "spec");
-
-/** Asserts `value` matches the spec's schema `name`, showing Ajv's complaints when it does not. */
-function expectSchema(name: string, value: unknown): void {
-  const validate = ajv.getSchema(`spec#/definitions/${name}`);
-  if (!validate) throw new Error(`no schema ${name}`);
-  const valid = validate(value);
-  expect(valid ? [] : validate.errors).toEqual([]);
-}
+/** Twilio's own spec; its number formats mean nothing to JSON Schema. */
+const expectSchema = specSchemas("twilio-assistants-v1.json", { formats: ["float"] });
 
 const ASSISTANT = "aia_asst_spec";
 const API_KEY = `SK${"1".repeat(32)}`;
