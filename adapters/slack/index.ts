@@ -26,7 +26,7 @@ import type { SlackConfig } from "../../src/config.js";
 import { callWithin, createSlackCaller } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
 import { CredentialHealth, describeStartFailure } from "./credentials.js";
-import { registerFeedback } from "./feedback.js";
+import { isFeedbackPayload, registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
@@ -55,14 +55,6 @@ export interface SlackAdapterOptions {
 const EVENTS_PATH = "/slack/events";
 /** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
 const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
-/** Other payload types Bolt handles. */
-const BOLT_PAYLOADS: ReadonlySet<string> = new Set([
-  "url_verification",
-  // The feedback buttons and the 👎 comment form.
-  "block_actions",
-  "view_submission",
-  "view_closed",
-]);
 /** auth.test (at start, retried by the app with back-off, and while the token is refused) must not hang. */
 const CALL_TIMEOUT_MS = 10_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
@@ -236,7 +228,9 @@ export function createSlackAdapter(
       metrics,
       ...options.events,
       forwards: (body) =>
-        BOLT_PAYLOADS.has(String(body.type)) ||
+        body.type === "url_verification" ||
+        // Only the bridge's own buttons and modal: Bolt has no listener for any other.
+        (context.feedback !== null && isFeedbackPayload(body)) ||
         (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
       forward: (request, response) => receiver.requestListener(request, response),
       onCredentialEvent: (event) => credentialEvent(event),
