@@ -50,6 +50,8 @@ export interface RedisConfig {
   prefix: string;
   /** A worker's hold on a session; renewed every third of it while the worker lives. */
   leaseMs: number;
+  /** REDIS_ALLOW_EVICTION: start (with a warning) on a Redis whose maxmemory-policy may evict keys. */
+  allowEviction: boolean;
 }
 
 export interface Config {
@@ -197,6 +199,7 @@ function readRedis(read: Reader): RedisConfig | null {
   const url = read.optional("REDIS_URL");
   const prefix = read.optional("REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX;
   const leaseMs = read.int("REDIS_LEASE_MS", 30_000, 100);
+  const allowEviction = read.bool("REDIS_ALLOW_EVICTION", false);
   if (!hasHashTag(prefix)) {
     read.problem(
       `REDIS_PREFIX must begin with one hash tag such as {bridge}: (Redis Cluster runs a script only on keys of one slot), got "${prefix}"`,
@@ -219,7 +222,7 @@ function readRedis(read: Reader): RedisConfig | null {
   } else if (!parsed.hostname) {
     read.problem("REDIS_URL has no host");
   }
-  return { url, prefix, leaseMs };
+  return { url, prefix, leaseMs, allowEviction };
 }
 
 /** node-redis decodes the URL's password; a malformed escape stays as written. */
