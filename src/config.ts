@@ -32,6 +32,11 @@ export interface SlackConfig {
   allowedUsers: ReadonlySet<string> | null;
   /** SLACK_SUGGESTED_PROMPTS: shown in the bot's Messages tab (each is both title and message); at most 4. */
   suggestedPrompts: readonly string[];
+  /**
+   * SLACK_LOOKUPS_PER_MINUTE: conversations.replies calls a minute for finding out whether a timed-out
+   * post was made (Tier 3, about 50, for internal apps; 1 for distributed apps outside the Marketplace).
+   */
+  lookupsPerMinute: number;
 }
 
 export interface DiscordConfig {
@@ -162,6 +167,7 @@ function readSlack(read: Reader): SlackConfig | null {
     allowedChannels: read.list("SLACK_ALLOWED_CHANNELS"),
     allowedUsers: read.list("SLACK_ALLOWED_USERS"),
     suggestedPrompts: readSuggestedPrompts(read),
+    lookupsPerMinute: read.int("SLACK_LOOKUPS_PER_MINUTE", 50, 1, 1000),
   };
   if (!botToken) {
     if (signingSecret || appToken)

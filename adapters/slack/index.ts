@@ -41,12 +41,17 @@ export interface SlackAdapterOptions {
   workingIndicatorDelayMs?: number;
   /** How often a DM's working status is set again while waiting. @default 100000 */
   statusRefreshMs?: number;
-  /** The longest one reply may take to post, all retries and waits included. @default 30_000 */
-  replyTimeoutMs?: number;
+  /**
+   * The time one reply's posts may spend on calls that fail or hang and on looking them up (429
+   * waits not counted) before it is given up. @default 15 minutes
+   */
+  hangBudgetMs?: number;
   /** While the bot token does not work, auth.test runs this often. @default 30_000 */
   credentialProbeMs?: number;
-  /** The poster's pace and timeouts (see SlackPoster). */
-  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute">;
+  /** ...and at most this often when a held message asks. @default 5_000 */
+  credentialRecheckMs?: number;
+  /** The poster's timeouts (see SlackPoster); its look-up pace is SLACK_LOOKUPS_PER_MINUTE. */
+  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "clock">;
   /** Limits of /slack/events (see createEventsGuard). */
   events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
 }
@@ -57,6 +62,11 @@ const EVENTS_PATH = "/slack/events";
 const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
 /** auth.test (at start, retried by the app with back-off, and while the token is refused) must not hang. */
 const CALL_TIMEOUT_MS = 10_000;
+/**
+ * A reply is given up after this long spent on failing or hanging posts and their look-ups: Slack
+ * outages rarely last longer, and an answer much later than that no longer helps the person.
+ */
+const HANG_BUDGET_MS = 15 * 60_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
 
@@ -166,6 +176,7 @@ export function createSlackAdapter(
     },
     logger,
     ...(options.credentialProbeMs === undefined ? {} : { probeIntervalMs: options.credentialProbeMs }),
+    ...(options.credentialRecheckMs === undefined ? {} : { recheckMs: options.credentialRecheckMs }),
   });
   const ports: SlackPortDeps = {
     poster: new SlackPoster({
@@ -173,13 +184,14 @@ export function createSlackAdapter(
       logger,
       metrics,
       onCredentialError: (code) => health.report(code),
+      lookupsPerMinute: config.lookupsPerMinute,
       ...options.posting,
     }),
     indicator,
     health,
     logger,
     metrics,
-    replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
+    hangBudgetMs: options.hangBudgetMs ?? HANG_BUDGET_MS,
   };
   const intake = new SlackIntake({
     config,
@@ -187,7 +199,6 @@ export function createSlackAdapter(
     memory: context.memory,
     logger,
     ports,
-    health,
     users,
   });
   /** `tokens_revoked` (for the bot's token, not only users' OAuth tokens) and `app_uninstalled`. */
