@@ -39,6 +39,8 @@ export interface BridgeOptions {
   random?: () => number;
   /** Attach a FeedbackRef to answers (FEEDBACK=buttons). @default false */
   feedback?: boolean;
+  /** How long messages no reply can reach (a revoked token) are held before they are given up. @default 1 hour */
+  holdUnreplyableMs?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export class Bridge {
       graceOver,
       logger,
       metrics,
+      ...(options.holdUnreplyableMs === undefined ? {} : { holdUnreplyableMs: options.holdUnreplyableMs }),
     });
     metrics.readQueueDepthFrom(() => store.depth());
   }

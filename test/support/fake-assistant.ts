@@ -51,7 +51,9 @@ export const QUEUE: QueueConfig = {
 export function fakeBridge(
   queue: Partial<QueueConfig> = {},
   maxInputChars = 4000,
-  extra: Partial<Pick<BridgeOptions, "feedback" | "store">> & { router?: PortRouter } = {},
+  extra: Partial<Pick<BridgeOptions, "feedback" | "store" | "holdUnreplyableMs">> & {
+    router?: PortRouter;
+  } = {},
 ) {
   const assistant = new FakeAssistant();
   const metrics = new Metrics();
