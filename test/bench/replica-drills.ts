@@ -4,12 +4,14 @@
  * sent to the other replica, a replica SIGKILLed in a backlog, Redis restarted mid-run.
  */
 import { startPrivateRedis } from "../support/redis.js";
+import { appEnv, startApp } from "./apps.js";
 import {
   ANSWER_TIMEOUT_MS,
   type Delivery,
   type DrillResult,
   deliver,
   drill,
+  log,
   MESSAGES,
   mentions,
   type Stage,
@@ -131,5 +133,55 @@ export async function replicaDrills(slack: SlackCounter): Promise<DrillResult[]>
   } finally {
     await redis.close();
   }
+  results.push(await evictingRedisDrill(slack));
   return results;
+}
+
+/**
+ * A Redis whose maxmemory-policy is allkeys-lru: the bridge must refuse to start, naming the policy
+ * and noeviction; with REDIS_ALLOW_EVICTION=true it starts, ready, with the warning on /readyz.
+ */
+async function evictingRedisDrill(slack: SlackCounter): Promise<DrillResult> {
+  const name = "Redis with maxmemory-policy allkeys-lru";
+  log(name);
+  const redis = await startPrivateRedis({ extraArgs: ["--maxmemory-policy", "allkeys-lru"] });
+  const env = appEnv({}, slack);
+  try {
+    const started = performance.now();
+    const refusal = await startApp("bridge", env, { REDIS_URL: redis.url }).then(
+      async (app) => {
+        await app.child.stop(5_000);
+        return "started";
+      },
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    const refusedMs = Math.round(performance.now() - started);
+    const named = /allkeys-lru/.test(refusal) && /noeviction/.test(refusal);
+    const allowed = await startApp("bridge", env, { REDIS_URL: redis.url, REDIS_ALLOW_EVICTION: "true" });
+    const readyz = (await (await fetch(`${allowed.url}/readyz`)).json()) as {
+      ready: boolean;
+      warnings?: string[];
+    };
+    await allowed.child.stop(5_000);
+    const warned = readyz.ready && (readyz.warnings ?? []).some((w) => w.includes("allkeys-lru"));
+    return {
+      drill: name,
+      sent: 0,
+      deliveries: 0,
+      answered: 0,
+      answeredTwice: 0,
+      samePostTwice: 0,
+      lost: 0,
+      posts: {},
+      details: {
+        refusedAtStart: refusal !== "started",
+        refusalNamesPolicy: named,
+        refusedMs,
+        allowedStartsReadyWithWarning: warned,
+      },
+      pass: refusal !== "started" && named && warned,
+    };
+  } finally {
+    await redis.close();
+  }
 }
