@@ -205,7 +205,7 @@ export class SlackPoster {
       const startedAt = Date.now();
       try {
         await budget.charge(() =>
-          this.#call("chat.postMessage", args, Math.min(this.#attemptTimeoutMs, budget.leftMs), signal),
+          this.#call("chat.postMessage", args, Math.min(this.#attemptTimeoutMs, budget.leftMs)),
         );
         return "posted";
       } catch (error) {
@@ -249,11 +249,11 @@ export class SlackPoster {
       until = this.#pausedUntil.get(channel)
     ) {
       const waitMs = until - this.#clock.now();
-      if (waitMs <= 0) break;
+      if (waitMs <= 0) return;
+      // Stopping ends waits, not attempts: a notice posted at shutdown still gets its one try.
+      if (signal.aborted) throw new SlackPostStoppedError("stopped before the post was made");
       await this.#clock.sleep(waitMs, signal);
-      if (signal.aborted) break;
     }
-    if (signal.aborted) throw new SlackPostStoppedError("stopped before the post was made");
   }
 
   #rateLimited(channel: string, retryAfterMs: number): void {
@@ -311,7 +311,6 @@ export class SlackPoster {
               cursor,
             },
             this.#attemptTimeoutMs,
-            signal,
           ),
         );
         const messages = Array.isArray(answer.messages) ? (answer.messages as unknown[]) : [];
@@ -345,9 +344,9 @@ export class SlackPoster {
     this.#nextLookupAt = Math.max(this.#nextLookupAt, this.#clock.now() + retryAfterMs);
   }
 
-  /** One call with its own timeout, cut short at shutdown too. */
-  #call(method: string, args: SlackArgs, timeoutMs: number, signal: AbortSignal) {
-    return callWithin(this.#options.call, method, args, timeoutMs, signal);
+  /** One call with its own timeout (never cut short at shutdown: a call cut midway may have posted). */
+  #call(method: string, args: SlackArgs, timeoutMs: number) {
+    return callWithin(this.#options.call, method, args, timeoutMs);
   }
 }
 

@@ -334,7 +334,6 @@ export class Workers {
         if (this.#store.shared) throw new LeftForOthersError("held for credentials at shutdown");
         return false;
       }
-      if (!this.#held.has(lease)) throw new LeaseLostError();
       await sleep(REPLYABLE_POLL_MS, claiming.aborted ? graceOver : claiming);
       if (port.canReply()) return true;
     }
