@@ -321,7 +321,7 @@ export class Workers {
 
   /**
    * Waits, holding the session and asking no assistant, until the port can reply again; false once
-   * the session has waited `holdUnreplyableMs` (or at shutdown, or when the lease is lost).
+   * the session has waited `holdUnreplyableMs`, or at shutdown (a shared store keeps it for the next).
    */
   async #untilReplyable(lease: Lease, port: ThreadPort, log: Logger): Promise<boolean> {
     const holdMs = this.#options.holdUnreplyableMs ?? 60 * 60_000;
