@@ -17,7 +17,7 @@ import {
   type Stage,
   shuffled,
 } from "./drill-stage.js";
-import { waitFor200 } from "./processes.js";
+import { startSimulatorProcess, waitFor200 } from "./processes.js";
 import type { SlackCounter } from "./slack-counter.js";
 
 /** A backlog the two replicas work through in several seconds, so that a fault lands inside it. */
@@ -145,7 +145,9 @@ async function evictingRedisDrill(slack: SlackCounter): Promise<DrillResult> {
   const name = "Redis with maxmemory-policy allkeys-lru";
   log(name);
   const redis = await startPrivateRedis({ extraArgs: ["--maxmemory-policy", "allkeys-lru"] });
-  const env = appEnv({}, slack);
+  // An assistant backend, so that the bridge that is let start can report ready.
+  const simulator = await startSimulatorProcess();
+  const env = appEnv(simulator.env, slack);
   try {
     const started = performance.now();
     const refusal = await startApp("bridge", env, { REDIS_URL: redis.url }).then(
@@ -182,6 +184,7 @@ async function evictingRedisDrill(slack: SlackCounter): Promise<DrillResult> {
       pass: refusal !== "started" && named && warned,
     };
   } finally {
+    await simulator.stop();
     await redis.close();
   }
 }
