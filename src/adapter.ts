@@ -16,10 +16,32 @@ import type {
  * start and stop). It names only small interfaces, so an adapter depends on nothing else of the core.
  */
 
+/** How the core asks for one reply to be posted. */
+export interface PostContext {
+  /**
+   * The reply was recorded by a worker that stopped: it may have been posted already, so a port
+   * that can tell looks for it before posting.
+   */
+  recovered: boolean;
+  /** Aborted when the process stops waiting (shutdown): a post not yet settled then rejects with PostInterruptedError. */
+  signal: AbortSignal;
+}
+
+/**
+ * Shutdown came before the reply's post was settled (made, or known not made): the message stays in
+ * the shared store, and whoever takes it over posts the recorded reply, looking for it first.
+ */
+export class PostInterruptedError extends Error {
+  override name = "PostInterruptedError";
+}
+
 /** Where the replies to one message go: the adapter's handle on that message's thread. */
 export interface ThreadPort {
-  /** Posts a reply in the thread. A rejection is logged and counted; the core does not retry it. */
-  post(reply: Reply): Promise<void>;
+  /**
+   * Posts a reply in the thread; resolves once it is posted (which may take as long as the platform
+   * needs to recover). A rejection is logged and counted; the core does not retry it.
+   */
+  post(reply: Reply, context?: PostContext): Promise<void>;
   /**
    * False when no reply can reach the thread now (the platform refuses the bot's credentials): the
    * core then spends no assistant call on the message.

@@ -76,7 +76,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
     // Loud where a real platform is connected; the terminal chat says it in its greeting.
     logger[platformConfigured ? "warn" : "info"](`answering from ${assistant.description}`);
   }
-  const store = await openStore(config.redis, logger.child({ component: "redis" }));
+  const { store, warnings } = await openStore(config.redis, logger.child({ component: "redis" }));
   const byPlatform = new Map<Platform, Adapter>();
   const bridge = new Bridge({
     client,
@@ -135,6 +135,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
       logger,
       notReadyReasons: () =>
         notReadyReasons(adapters, store, bridge, simulated, stopping.signal.aborted, retryAt),
+      warnings: () => warnings,
     });
   }
   const started = Promise.all(
@@ -172,17 +173,28 @@ export async function startApp(config: Config, options: AppOptions): Promise<Run
   };
 }
 
-/** The store the configuration asks for: Redis when REDIS_URL is set, else this process's memory. */
-export async function openStore(redis: RedisConfig | null, logger: Logger): Promise<BridgeStore> {
-  if (redis === null) return new MemoryStore();
+/**
+ * The store the configuration asks for: Redis when REDIS_URL is set, else this process's memory;
+ * with what its start-up checks warned about (for /readyz's warnings).
+ */
+export async function openStore(
+  redis: RedisConfig | null,
+  logger: Logger,
+): Promise<{ store: BridgeStore; warnings: string[] }> {
+  if (redis === null) return { store: new MemoryStore(), warnings: [] };
   // Loaded only when used, like the adapters: the memory mode loads no Redis client at start-up.
   const { connectRedisStore } = await import("./state/redis-store.js");
-  const store = await connectRedisStore({ url: redis.url, prefix: redis.prefix, logger });
+  const store = await connectRedisStore({
+    url: redis.url,
+    prefix: redis.prefix,
+    allowEviction: redis.allowEviction,
+    logger,
+  });
   logger.info(
     { prefix: redis.prefix },
     "shared state on Redis: every replica with this REDIS_URL and prefix acts as one bridge",
   );
-  return store;
+  return { store, warnings: store.evictionWarning === null ? [] : [store.evictionWarning] };
 }
 
 /** Loads only the configured platforms' code, so an unused SDK costs no start-up time. */

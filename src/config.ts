@@ -34,6 +34,11 @@ export interface SlackConfig {
   allowedUsers: ReadonlySet<string> | null;
   /** SLACK_SUGGESTED_PROMPTS: shown in the bot's Messages tab (each is both title and message); at most 4. */
   suggestedPrompts: readonly string[];
+  /**
+   * SLACK_LOOKUPS_PER_MINUTE: conversations.replies calls a minute for finding out whether a timed-out
+   * post was made (Tier 3, about 50, for internal apps; 1 for distributed apps outside the Marketplace).
+   */
+  lookupsPerMinute: number;
 }
 
 export interface DiscordConfig {
@@ -60,6 +65,8 @@ export interface RedisConfig {
   prefix: string;
   /** A worker's hold on a session; renewed every third of it while the worker lives. */
   leaseMs: number;
+  /** REDIS_ALLOW_EVICTION: start (with a warning) on a Redis whose maxmemory-policy may evict keys. */
+  allowEviction: boolean;
 }
 
 export interface Config {
@@ -181,6 +188,7 @@ function readSlack(read: Reader): SlackConfig | null {
     allowedChannels: read.list("SLACK_ALLOWED_CHANNELS"),
     allowedUsers: read.list("SLACK_ALLOWED_USERS"),
     suggestedPrompts: readSuggestedPrompts(read),
+    lookupsPerMinute: read.int("SLACK_LOOKUPS_PER_MINUTE", 50, 1, 1000),
   };
   if (!botToken) {
     if (signingSecret || appToken)
@@ -228,6 +236,7 @@ function readRedis(read: Reader): RedisConfig | null {
   const url = read.optional("REDIS_URL");
   const prefix = read.optional("REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX;
   const leaseMs = read.int("REDIS_LEASE_MS", 30_000, 100);
+  const allowEviction = read.bool("REDIS_ALLOW_EVICTION", false);
   if (!hasHashTag(prefix)) {
     read.problem(
       `REDIS_PREFIX must begin with one hash tag such as {bridge}: (Redis Cluster runs a script only on keys of one slot), got "${prefix}"`,
@@ -250,7 +259,7 @@ function readRedis(read: Reader): RedisConfig | null {
   } else if (!parsed.hostname) {
     read.problem("REDIS_URL has no host");
   }
-  return { url, prefix, leaseMs };
+  return { url, prefix, leaseMs, allowEviction };
 }
 
 /** node-redis decodes the URL's password; a malformed escape stays as written. */

@@ -250,6 +250,7 @@ describe("loadConfig", () => {
         url: "redis://127.0.0.1:6379",
         prefix: "{bridge}:",
         leaseMs: 30_000,
+        allowEviction: false,
       });
     });
 
@@ -258,11 +259,13 @@ describe("loadConfig", () => {
         REDIS_URL: "rediss://default:pw-123456@cache.example.com:6380/2",
         REDIS_PREFIX: "{chat-prod}:",
         REDIS_LEASE_MS: "10000",
+        REDIS_ALLOW_EVICTION: "true",
       });
       expect(config.redis).toEqual({
         url: "rediss://default:pw-123456@cache.example.com:6380/2",
         prefix: "{chat-prod}:",
         leaseMs: 10_000,
+        allowEviction: true,
       });
     });
 

@@ -6,7 +6,7 @@ import {
   InteractionResponseType,
   MessageFlags,
   makeURLSearchParams,
-  type REST,
+  REST,
   type RESTPostAPIChannelMessageJSONBody,
   type RESTPostAPIChannelMessagesThreadsJSONBody,
   Routes,
@@ -158,6 +158,14 @@ export class InteractionCallError extends Error {
     return this.status === 401 || this.code === INVALID_WEBHOOK_TOKEN || this.code === UNKNOWN_WEBHOOK;
   }
 
+  /**
+   * Discord surely did not carry the call out: its edge answered 502/503 before any handler ran. A
+   * 500, a 504 or no answer at all may follow a posted message.
+   */
+  get surelyNotDone(): boolean {
+    return this.status === 502 || this.status === 503;
+  }
+
   /** Another process acknowledged this interaction first (several replicas on one shard). */
   get alreadyAcknowledged(): boolean {
     return this.code === ALREADY_ACKNOWLEDGED;
@@ -233,7 +241,11 @@ export async function deleteOriginal(rest: REST, applicationId: string, token: s
   );
 }
 
-/** Posts a follow-up message; `ephemeral`: only the user sees it. */
+/**
+ * Posts a follow-up message; `ephemeral`: only the user sees it. Follow-ups carry no nonce, so a
+ * repeated one could appear twice: `rest` must be a client that never retries by itself
+ * (`followUpRest`), and the caller decides what may be sent again.
+ */
 export async function followUp(
   rest: REST,
   applicationId: string,
@@ -251,6 +263,11 @@ export async function followUp(
       auth: false,
     }),
   );
+}
+
+/** The REST client for follow-ups: discord.js's own retries 5xx answers blindly, this one never. */
+export function followUpRest(apiUrl: string): REST {
+  return new REST({ api: apiUrl, retries: 0 });
 }
 
 async function guarded<T>(token: string, call: () => Promise<T>): Promise<T> {

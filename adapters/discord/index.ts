@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Adapter, AdapterContext } from "../../src/adapter.js";
 import type { DiscordConfig } from "../../src/config.js";
 import { Access } from "./access.js";
-import { isGuildMember, recentMessages } from "./api.js";
+import { followUpRest, isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS, watchConnection } from "./client.js";
 import { CommandIntake } from "./command-intake.js";
 import { registerFeedback } from "./feedback.js";
@@ -59,6 +59,7 @@ export function createDiscordAdapter(
     typingLoops,
     feedback: context.feedback,
     botId: () => client.user?.id,
+    followUps: followUpRest(config.apiUrl),
   };
   // Listeners go on before login(): events that arrive while login() settles are not lost.
   client.on("messageCreate", (message) => intake.onMessage(message));

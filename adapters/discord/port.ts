@@ -62,6 +62,8 @@ export interface PortOptions {
    * @default none known
    */
   botId?: () => string | undefined;
+  /** Sends interaction follow-ups, never retrying by itself (see `followUpRest`). */
+  followUps: REST;
   /** @default Date.now */
   now?: () => number;
 }
@@ -211,6 +213,9 @@ function interactionAddress(address: ReplyAddress): InteractionAddress {
 
 /** Notices only the asker needs to see (over quota: so a busy channel is not filled with refusals). */
 const EPHEMERAL: ReadonlySet<ReplyKind> = new Set(["busy", "too_long", "over_quota"]);
+/** Follow-ups Discord surely did not post (502/503) are sent again this often, after this back-off. */
+const FOLLOW_UP_RETRIES = 3;
+const FOLLOW_UP_BACKOFF_MS = 500;
 /** The last stretch of the token's life is not used: a long answer must not be cut off midway. */
 const SAFETY_MS = 60_000;
 
@@ -256,6 +261,31 @@ function interactionPort(address: InteractionAddress, options: PortOptions): Thr
     }
   };
 
+  /**
+   * One follow-up, safe to retry: sent again only when Discord surely did not post it (502/503).
+   * After an answer that may follow a posted message (500, 504, no answer) it is not repeated
+   * (Discord has no nonce for follow-ups): the gap is logged at error level, never silent.
+   */
+  const sendFollowUp = async (content: string, ephemeral: boolean) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await followUp(options.followUps, applicationId, token, content, ephemeral);
+      } catch (error) {
+        if (!(error instanceof InteractionCallError) || error.tokenGone) throw error;
+        if (error.surelyNotDone && attempt < FOLLOW_UP_RETRIES) {
+          await sleep(FOLLOW_UP_BACKOFF_MS * 2 ** attempt);
+          continue;
+        }
+        if (error.surelyNotDone) throw error;
+        log.error(
+          { err: error, chars: content.length },
+          "discord: a follow-up may not have been posted; not repeated, so it cannot appear twice",
+        );
+        return;
+      }
+    }
+  };
+
   return {
     async post(reply: Reply) {
       const parts = renderReply(reply);
@@ -266,13 +296,13 @@ function interactionPort(address: InteractionAddress, options: PortOptions): Thr
           await deleteOriginal(rest, applicationId, token).catch((error: unknown) => {
             log.debug({ err: error }, "discord: could not delete the deferred reply");
           });
-          for (const part of parts) await followUp(rest, applicationId, token, part, true);
+          for (const part of parts) await sendFollowUp(part, true);
           return;
         }
         await editOriginal(rest, applicationId, token, parts[0] ?? "");
         sent = 1;
         await thread();
-        for (; sent < parts.length; sent++) await followUp(rest, applicationId, token, parts[sent] ?? "");
+        for (; sent < parts.length; sent++) await sendFollowUp(parts[sent] ?? "", false);
       } catch (error) {
         if (!(error instanceof InteractionCallError && error.tokenGone)) throw error;
         log.info({ sent }, "discord: the interaction token no longer works; posting the rest as messages");

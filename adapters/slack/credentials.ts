@@ -9,28 +9,47 @@ export interface CredentialHealthOptions {
   logger: Logger;
   /** While the token does not work, `auth.test` runs this often to notice when it works again. @default 30_000 */
   probeIntervalMs?: number;
+  /** While it does not, a message waiting for it runs `auth.test` at most this often. @default 5_000 */
+  recheckMs?: number;
 }
 
 /**
  * Whether the bot token still works. Slack says so by answering `token_revoked`, `invalid_auth` or
  * `account_inactive`, or by sending `tokens_revoked` / `app_uninstalled`. While it does not, /readyz
- * names the cause, messages are not handed to the core (no reply could be posted), and a periodic
- * `auth.test` notices when a reinstall or a new token made it work again.
+ * names the cause and the core holds messages without asking the assistant (no reply could be
+ * posted); a periodic `auth.test` notices when a reinstall or a new token made it work again, and so
+ * does one run when a waiting message asks (`usable`, at most every `recheckMs`), so held messages are
+ * answered within seconds of the token coming back.
  */
 export class CredentialHealth {
   readonly #options: CredentialHealthOptions;
   readonly #intervalMs: number;
+  readonly #recheckMs: number;
   #cause: string | null = null;
+  /** performance.now() of the last auth.test started; the probe running, if any. */
+  #probedAt = Number.NEGATIVE_INFINITY;
+  #probing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: CredentialHealthOptions) {
     this.#options = options;
     this.#intervalMs = options.probeIntervalMs ?? 30_000;
+    this.#recheckMs = options.recheckMs ?? 5_000;
   }
 
   get healthy(): boolean {
     return this.#cause === null;
+  }
+
+  /**
+   * Whether the token works now; while it does not, asking runs `auth.test` again (at most every
+   * `recheckMs`), so a message waiting for the token learns soon after it works again.
+   */
+  usable(): boolean {
+    if (this.#cause === null) return true;
+    if (performance.now() - this.#probedAt >= this.#recheckMs) void this.#probe();
+    return false;
   }
 
   /** Null while the token works, else the /readyz reason. */
@@ -45,7 +64,7 @@ export class CredentialHealth {
     if (this.#cause === null) {
       this.#options.logger.error(
         { cause },
-        "slack: the bot token no longer works; messages are not answered until it does again",
+        "slack: the bot token no longer works; messages are held, unanswered, until it works again",
       );
       this.#schedule();
     }
@@ -58,22 +77,36 @@ export class CredentialHealth {
     clearTimeout(this.#timer);
   }
 
+  /** The periodic auth.test, while the token does not work (for /readyz when no message waits). */
   #schedule(): void {
-    this.#timer = setTimeout(() => void this.#probe(), this.#intervalMs);
+    this.#timer = setTimeout(() => {
+      void this.#probe().then(() => {
+        if (!this.#closed && this.#cause !== null) this.#schedule();
+      });
+    }, this.#intervalMs);
     this.#timer.unref();
   }
 
-  async #probe(): Promise<void> {
+  /** One auth.test at a time: the periodic one and those a waiting message asks for share it. */
+  #probe(): Promise<void> {
+    this.#probing ??= this.#runProbe().finally(() => {
+      this.#probing = null;
+    });
+    return this.#probing;
+  }
+
+  async #runProbe(): Promise<void> {
+    this.#probedAt = performance.now();
     try {
       await this.#options.probe();
     } catch (error) {
       this.#options.logger.debug({ err: error }, "slack: the bot token still does not work");
-      if (!this.#closed) this.#schedule();
       return;
     }
-    if (this.#closed) return;
+    if (this.#closed || this.#cause === null) return;
     this.#options.logger.info({ cause: this.#cause }, "slack: the bot token works again");
     this.#cause = null;
+    clearTimeout(this.#timer);
   }
 }
 

@@ -40,6 +40,22 @@ interface PendingVote {
   t: string | null;
 }
 
+/**
+ * Whether an interactivity payload is the bridge's own: a click on its feedback buttons, or its 👎
+ * comment modal sent or closed. Anything else (another app's button, a stale modal) is answered 200
+ * at once by the events guard instead of reaching Bolt, which would answer 404 after 3 s and log it.
+ */
+export function isFeedbackPayload(body: Readonly<Record<string, unknown>>): boolean {
+  if (body.type === "block_actions") {
+    const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
+    return actions.some((action) => (action as { action_id?: unknown })?.action_id === FEEDBACK_ACTION_ID);
+  }
+  if (body.type === "view_submission" || body.type === "view_closed") {
+    return (body.view as { callback_id?: unknown } | undefined)?.callback_id === COMMENT_CALLBACK_ID;
+  }
+  return false;
+}
+
 /** The modal and the confirmation must come within Slack's 3 s trigger; never worth a long wait. */
 const CALL_TIMEOUT_MS = 10_000;
 

@@ -27,7 +27,7 @@ import { callWithin, createSlackCaller } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
 import { SlackThreadReader } from "./context.js";
 import { CredentialHealth, describeStartFailure } from "./credentials.js";
-import { registerFeedback } from "./feedback.js";
+import { isFeedbackPayload, registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
@@ -42,12 +42,17 @@ export interface SlackAdapterOptions {
   workingIndicatorDelayMs?: number;
   /** How often a DM's working status is set again while waiting. @default 100000 */
   statusRefreshMs?: number;
-  /** The longest one reply may take to post, all retries and waits included. @default 30_000 */
-  replyTimeoutMs?: number;
+  /**
+   * The time one reply's posts may spend on calls that fail or hang and on looking them up (429
+   * waits not counted) before it is given up. @default 15 minutes
+   */
+  hangBudgetMs?: number;
   /** While the bot token does not work, auth.test runs this often. @default 30_000 */
   credentialProbeMs?: number;
-  /** The poster's pace and timeouts (see SlackPoster). */
-  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "checksPerMinute">;
+  /** ...and at most this often when a held message asks. @default 5_000 */
+  credentialRecheckMs?: number;
+  /** The poster's timeouts (see SlackPoster); its look-up pace is SLACK_LOOKUPS_PER_MINUTE. */
+  posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "clock">;
   /** Limits of /slack/events (see createEventsGuard). */
   events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
 }
@@ -56,16 +61,13 @@ export interface SlackAdapterOptions {
 const EVENTS_PATH = "/slack/events";
 /** The events Bolt's listeners take; the guard answers every other well-formed payload itself. */
 const BOLT_EVENTS: ReadonlySet<string> = new Set(["app_mention", "message", "app_home_opened"]);
-/** Other payload types Bolt handles. */
-const BOLT_PAYLOADS: ReadonlySet<string> = new Set([
-  "url_verification",
-  // The feedback buttons and the 👎 comment form.
-  "block_actions",
-  "view_submission",
-  "view_closed",
-]);
 /** auth.test (at start, retried by the app with back-off, and while the token is refused) must not hang. */
 const CALL_TIMEOUT_MS = 10_000;
+/**
+ * A reply is given up after this long spent on failing or hanging posts and their look-ups: Slack
+ * outages rarely last longer, and an answer much later than that no longer helps the person.
+ */
+const HANG_BUDGET_MS = 15 * 60_000;
 /** How long stopIntake waits for messages whose users.info lookup is still running. */
 const DRAIN_MS = 5_000;
 
@@ -175,6 +177,7 @@ export function createSlackAdapter(
     },
     logger,
     ...(options.credentialProbeMs === undefined ? {} : { probeIntervalMs: options.credentialProbeMs }),
+    ...(options.credentialRecheckMs === undefined ? {} : { recheckMs: options.credentialRecheckMs }),
   });
   const ports: SlackPortDeps = {
     poster: new SlackPoster({
@@ -182,6 +185,7 @@ export function createSlackAdapter(
       logger,
       metrics,
       onCredentialError: (code) => health.report(code),
+      lookupsPerMinute: config.lookupsPerMinute,
       ...options.posting,
     }),
     call,
@@ -189,8 +193,8 @@ export function createSlackAdapter(
     health,
     logger,
     metrics,
-    replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
     threads: new SlackThreadReader({ call, users, bot: () => bot, logger }),
+    hangBudgetMs: options.hangBudgetMs ?? HANG_BUDGET_MS,
   };
   const intake = new SlackIntake({
     config,
@@ -198,7 +202,6 @@ export function createSlackAdapter(
     memory: context.memory,
     logger,
     ports,
-    health,
     users,
   });
   /** `tokens_revoked` (for the bot's token, not only users' OAuth tokens) and `app_uninstalled`. */
@@ -239,7 +242,9 @@ export function createSlackAdapter(
       metrics,
       ...options.events,
       forwards: (body) =>
-        BOLT_PAYLOADS.has(String(body.type)) ||
+        body.type === "url_verification" ||
+        // Only the bridge's own buttons and modal: Bolt has no listener for any other.
+        (context.feedback !== null && isFeedbackPayload(body)) ||
         (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
       forward: (request, response) => receiver.requestListener(request, response),
       onCredentialEvent: (event) => credentialEvent(event),

@@ -7,7 +7,6 @@ import { notices } from "../../src/notices.js";
 import { shouldTellRefusal } from "../../src/refusals.js";
 import type { ChatMessage } from "../../src/types.js";
 import { refusalFor } from "./access.js";
-import type { CredentialHealth } from "./credentials.js";
 import { type Classification, classifyEvent, type IncomingMessage, messageId, threadKey } from "./events.js";
 import { postNotice, type SlackPortDeps, type SlackTarget } from "./port.js";
 import { readableText, unnamedMentions } from "./tokens.js";
@@ -22,8 +21,6 @@ export interface SlackIntakeOptions {
   logger: Logger;
   /** Posts replies and notices. */
   ports: SlackPortDeps;
-  /** While the bot token does not work, no message is taken: no reply could be posted. */
-  health: CredentialHealth;
   users: UserDirectory;
 }
 
@@ -76,7 +73,6 @@ export class SlackIntake {
       return;
     }
     const message = classified.message;
-    if (this.#unanswerable(message)) return;
     const key = threadKey(message.team, message.channel, message.thread);
     if (await this.#refused(message, key)) return;
     const opensThread = await this.#opensThread(message, key);
@@ -176,7 +172,6 @@ export class SlackIntake {
     opensThread: boolean,
   ): Promise<void> {
     const { config, sink, logger } = this.#options;
-    if (this.#unanswerable(message)) return;
     const text = readableText(message.text, { botUserId, userName: (id) => user(id)?.name ?? undefined });
     if (text === "") {
       this.#notice(message, `empty:${messageId(message)}`, EMPTY_QUESTION);
@@ -236,15 +231,6 @@ export class SlackIntake {
     postNotice(ports, targetOf(message), text, noticeKey).catch((error: unknown) =>
       logger.error({ err: error }, "could not post a slack notice"),
     );
-  }
-
-  /** True (and counted) when the bot token does not work: the assistant call would be spent for nothing. */
-  #unanswerable(message: IncomingMessage): boolean {
-    const { health, logger, ports } = this.#options;
-    if (health.healthy) return false;
-    ports.metrics.messagesUnanswerable.inc({ platform: "slack", reason: "credentials" });
-    logger.debug({ id: messageId(message) }, "slack message not taken: the bot token does not work");
-    return true;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ThreadPort } from "../../src/adapter.js";
+import { type PostContext, PostInterruptedError, type ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import { MIN_SPLIT_LIMIT } from "../../src/text/split.js";
 import type { Reply, ReplyAddress } from "../../src/types.js";
@@ -8,7 +8,7 @@ import type { CredentialHealth } from "./credentials.js";
 import type { WorkingIndicator } from "./indicator.js";
 import type { SlackMetrics } from "./metrics.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
-import { SlackDeadlineError, type SlackPoster } from "./poster.js";
+import { SlackDeadlineError, type SlackPoster, SlackPostStoppedError } from "./poster.js";
 import { renderMessages, type SlackMessage, splitMrkdwn } from "./render.js";
 import { undeliverableNotice } from "./wording.js";
 
@@ -34,13 +34,16 @@ export interface SlackPortDeps {
   call: SlackCaller;
   indicator: WorkingIndicator;
   /** Whether the bot token works: with a revoked one no reply can be posted. */
-  health: Pick<CredentialHealth, "healthy">;
+  health: Pick<CredentialHealth, "usable">;
   logger: Logger;
   metrics: SlackMetrics;
-  /** The longest one reply may take to post, all its messages, waits and retries included. */
-  replyTimeoutMs: number;
   /** Reads a thread's earlier messages for a question marked `context` by the intake. */
   threads: SlackThreadReader;
+  /**
+   * The time one reply's posts may spend on calls that fail or hang and on finding out whether they
+   * were made (429 waits are not counted); then the post is given up, counted and logged.
+   */
+  hangBudgetMs: number;
 }
 
 /**
@@ -65,16 +68,19 @@ export function threadPort(deps: SlackPortDeps, address: ReplyAddress): ThreadPo
   // Slack clears a thread's status when the app posts there: the indicator need not do it then.
   let posted = false;
   return {
-    async post(reply: Reply) {
+    async post(reply: Reply, context?: PostContext) {
       if (reply.quiet && target.user !== null) return postQuietly(deps, target, target.user, reply);
       await postMessages(deps, target, renderMessages(reply), {
         requestId: reply.requestId,
         key: reply.requestId,
+        // Recovered: a worker that stopped may have posted it, at the earliest when the question came.
+        ...(context?.recovered ? { lookFirst: { since: Number(target.ts) * 1000 } } : {}),
+        signal: context?.signal ?? NEVER,
       });
       posted = true;
     },
     canReply() {
-      return deps.health.healthy;
+      return deps.health.usable();
     },
     startWorking() {
       return deps.indicator.start(target, () => posted);
@@ -94,8 +100,14 @@ export function postNotice(
   text: string,
   key: string,
 ): Promise<void> {
-  return postMessages(deps, target, [{ text: escapeMrkdwn(text) }], { requestId: null, key });
+  return postMessages(deps, target, [{ text: escapeMrkdwn(text) }], { requestId: null, key, signal: NEVER });
 }
+
+/** The signal of a post nobody stops (a notice of the adapter's own). */
+const NEVER = new AbortController().signal;
+
+/** An ephemeral notice is one call, made once: it is never looked up or repeated. */
+const EPHEMERAL_TIMEOUT_MS = 10_000;
 
 /**
  * A refusal the channel was told already (over quota): only the asker sees it, in the thread
@@ -103,7 +115,7 @@ export function postNotice(
  */
 async function postQuietly(deps: SlackPortDeps, target: SlackTarget, user: string, reply: Reply) {
   const args = { channel: target.channel, user, thread_ts: target.thread, text: escapeMrkdwn(reply.text) };
-  await callWithin(deps.call, "chat.postEphemeral", args, deps.replyTimeoutMs);
+  await callWithin(deps.call, "chat.postEphemeral", args, EPHEMERAL_TIMEOUT_MS);
 }
 
 /**
@@ -115,20 +127,32 @@ async function postMessages(
   deps: SlackPortDeps,
   target: SlackTarget,
   messages: readonly SlackMessage[],
-  ids: { requestId: string | null; key: string },
+  ids: {
+    requestId: string | null;
+    key: string;
+    signal: AbortSignal;
+    lookFirst?: { since: number };
+  },
 ): Promise<void> {
   const { poster, metrics } = deps;
   const log = deps.logger.child({ requestId: ids.requestId, channel: target.channel });
-  const signal = AbortSignal.timeout(deps.replyTimeoutMs);
+  const { signal } = ids;
+  const budget = poster.budget(deps.hangBudgetMs);
   const thread = { channel: target.channel, thread: target.thread };
   for (const [index, message] of messages.entries()) {
     const key = `${ids.key}:${index}`;
     try {
-      if ((await poster.post(thread, message, { key, signal })) === "unconfirmed") {
+      const lookFirst = ids.lookFirst ? { lookFirst: ids.lookFirst } : {};
+      if ((await poster.post(thread, message, { key, budget, signal, ...lookFirst })) === "unconfirmed") {
+        // The answer was kept and looked for as long as the budget allowed: what became of it is unknown.
         metrics.postErrors.inc({ error: "unconfirmed" });
-        log.warn({ part: index }, "a slack post timed out and could not be confirmed; not repeated");
+        log.error(
+          { part: index, hangBudgetMs: deps.hangBudgetMs },
+          "gave up on a slack post: it timed out and its thread could not show whether it was made",
+        );
       }
     } catch (error) {
+      if (error instanceof SlackPostStoppedError) throw new PostInterruptedError(error.message);
       if (error instanceof SlackDeadlineError) metrics.postErrors.inc({ error: "deadline" });
       if (!(error instanceof SlackPlatformError)) throw error;
       metrics.postErrors.inc({ error: error.code });
@@ -138,7 +162,7 @@ async function postMessages(
         const { text } = message;
         const shorter = splitMrkdwn(text, Math.max(MIN_SPLIT_LIMIT, Math.floor(text.length / 2)));
         for (const [part, piece] of shorter.entries()) {
-          await poster.post(thread, { text: piece }, { key: `${key}.${part}`, signal });
+          await poster.post(thread, { text: piece }, { key: `${key}.${part}`, budget, signal });
         }
         metrics.fallbacks.inc({ via: "shorter" });
         log.warn({ part: index, pieces: shorter.length }, "slack found a message too long; sent it shorter");
@@ -152,7 +176,7 @@ async function postMessages(
         `<#${target.channel}>`,
       );
       for (const [part, piece] of [{ text: notice }, ...messages.slice(index)].entries()) {
-        await poster.post(dm, piece, { key: `${key}:dm${part}`, signal });
+        await poster.post(dm, piece, { key: `${key}:dm${part}`, budget, signal });
       }
       metrics.fallbacks.inc({ via: "dm" });
       log.warn({ error: error.code }, "slack refused the reply in its thread; sent it to the person by DM");

@@ -1,4 +1,3 @@
-import { TokenBucket } from "../../src/collections/token-bucket.js";
 import type { Logger } from "../../src/logger.js";
 import { backoffMs } from "../../src/pipeline/retry-policy.js";
 import { sleep } from "../../src/pipeline/sleep.js";
@@ -24,19 +23,84 @@ export interface PostTarget {
 }
 
 export interface PostOptions {
-  /** Unique per message of a reply (request id and part): the marker the timed-out-post check looks for. */
+  /** Unique per message of a reply (request id and part): the marker a look-up of a post looks for. */
   key: string;
-  /** Aborts at the reply's deadline: waiting, retries and checks all stop there. */
+  /** The reply's budget for calls that fail or hang, shared by its messages (see HangBudget). */
+  budget: HangBudget;
+  /** Aborted at shutdown: the post stops where it is (SlackPostStoppedError). */
   signal: AbortSignal;
+  /**
+   * The post may have been made already (a reply recovered from a stopped worker): look for it
+   * before posting. `since` (ms since the epoch) is when it could have been posted at the earliest.
+   */
+  lookFirst?: { since: number };
 }
 
-/** `posted`, or `unconfirmed`: the post timed out and whether Slack carried it out is not known. */
+/** `posted`, or `unconfirmed`: the hang budget ran out and whether Slack carried the post out is not known. */
 export type PostResult = "posted" | "unconfirmed";
 
-/** The reply's time ran out before this message could be posted: it surely was not. */
+/** The reply's hang budget ran out before this message could be posted: it surely was not. */
 export class SlackDeadlineError extends Error {
   override name = "SlackDeadlineError";
 }
+
+/** Shutdown stopped the post before it was known to be made: whoever takes the reply over looks first. */
+export class SlackPostStoppedError extends Error {
+  override name = "SlackPostStoppedError";
+}
+
+/**
+ * The time one reply may spend on calls that fail or hang, and on finding out what became of them
+ * (back-off, look-ups and the waits between them). Waiting out a 429's Retry-After is not in it: a
+ * 429 says for sure the post was not made and when to try again.
+ */
+export class HangBudget {
+  #leftMs: number;
+  readonly #clock: Clock;
+
+  constructor(ms: number, clock: Clock = REAL_CLOCK) {
+    this.#leftMs = ms;
+    this.#clock = clock;
+  }
+
+  get spent(): boolean {
+    return this.#leftMs <= 0;
+  }
+
+  get leftMs(): number {
+    return Math.max(0, this.#leftMs);
+  }
+
+  /** Charges what `work` took. */
+  async charge<T>(work: () => Promise<T>): Promise<T> {
+    const started = this.#clock.now();
+    try {
+      return await work();
+    } finally {
+      this.#leftMs -= this.#clock.now() - started;
+    }
+  }
+
+  /** Waits `ms` (charged), or what is left of the budget when less; false when that ran out first. */
+  async wait(ms: number, signal: AbortSignal): Promise<boolean> {
+    const waitMs = Math.min(ms, this.leftMs);
+    await this.charge(() => this.#clock.sleep(waitMs, signal));
+    return waitMs >= ms;
+  }
+}
+
+/** The poster's sense of time: its waits (Retry-After, back-off, look-up pace) and the budget's. */
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const REAL_CLOCK: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => (ms > 0 ? sleep(ms, signal) : Promise.resolve()),
+};
 
 export interface SlackPosterOptions {
   call: SlackCaller;
@@ -46,18 +110,26 @@ export interface SlackPosterOptions {
   onCredentialError: (code: string) => void;
   /** One attempt's timeout. @default 10_000 */
   attemptTimeoutMs?: number;
-  /** Wait before looking for a timed-out post, so a slow Slack has committed it. @default 2000 */
+  /** Wait before the first look-up of a timed-out post, so a slow Slack has committed it. @default 2000 */
   checkDelayMs?: number;
-  /** Look-ups of timed-out posts per minute (`conversations.replies` allows one for new apps). @default 1 */
-  checksPerMinute?: number;
+  /**
+   * Look-ups (`conversations.replies`) per minute, shared by every post this process resolves. Slack
+   * allows internal apps Tier 3 (about 50 a minute); commercially distributed apps outside the
+   * Marketplace get 1 a minute (SLACK_LOOKUPS_PER_MINUTE). @default 50
+   */
+  lookupsPerMinute?: number;
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
+  /** For tests of long waits (a fast clock). @default real time */
+  clock?: Clock;
 }
 
 /** The metadata type that marks the bridge's posts, so a timed-out one can be recognised. */
 const MARKER_TYPE = "bridge_reply";
 /** How far before an attempt the look-up starts, for clock skew between this host and Slack. */
 const CHECK_SKEW_S = 10;
+/** Pages of a thread one look-up reads at most (a recovered reply looks from the question on). */
+const MAX_LOOKUP_PAGES = 5;
 
 /** `ok: false` answers that are a rate limit too ("Application has posted too many messages"). */
 const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["ratelimited", "rate_limited"]);
@@ -65,12 +137,12 @@ const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["ratelimited", "rate_limi
 /**
  * Posts Slack messages. Slack's posting limit is per channel (about one a second, with bursts), and
  * so is this poster's: posts go out at once while Slack takes them, and a 429 pauses only its own
- * channel, for its Retry-After, never the others (as @slack/web-api's client would). A fixed pace
- * of its own would hold a busy channel's answers back when Slack would take them in a burst.
+ * channel, for its Retry-After however long, never the others (as @slack/web-api's client would).
  * Retries only what surely did not post (429, a request that never left, 502/503); a post that may
- * have happened (timeout, reset, 500/504) is looked up once in its thread instead of being repeated
- * blindly, and sent again only when the look-up shows it missing. Every post of a reply shares the
- * reply's deadline.
+ * have happened (timeout, reset, 500/504) is never repeated blindly: it is looked up in its thread
+ * (by the marker in its metadata) at the pace Slack allows look-ups, and posted again only when
+ * the thread shows it missing. Only the time spent on failing or hanging calls counts against the
+ * reply's hang budget; when that runs out the post is `unconfirmed`.
  */
 export class SlackPoster {
   readonly #options: SlackPosterOptions;
@@ -78,22 +150,34 @@ export class SlackPoster {
   readonly #pausedUntil = new Map<string, number>();
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
-  /** Look-ups of timed-out posts left this minute. */
-  readonly #checks: TokenBucket;
+  /** Time between two look-ups, and when the next one may go (performance.now()). */
+  readonly #lookupEveryMs: number;
+  #nextLookupAt = Number.NEGATIVE_INFINITY;
+  readonly #clock: Clock;
 
   constructor(options: SlackPosterOptions) {
     this.#options = options;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.#checkDelayMs = options.checkDelayMs ?? 2_000;
-    this.#checks = new TokenBucket({ perMinute: options.checksPerMinute ?? 1 });
+    const perMinute = options.lookupsPerMinute ?? 50;
+    if (!(perMinute > 0)) throw new RangeError(`lookupsPerMinute must be positive, got ${perMinute}`);
+    this.#lookupEveryMs = 60_000 / perMinute;
+    this.#clock = options.clock ?? REAL_CLOCK;
+  }
+
+  /** A new hang budget of `ms` for one reply's posts, on the poster's clock. */
+  budget(ms: number): HangBudget {
+    return new HangBudget(ms, this.#clock);
   }
 
   /**
-   * Posts `message` (its text, and its blocks when it has them) once its channel may post. Resolves `posted` or `unconfirmed`; rejects with a
-   * SlackPlatformError (Slack refused it) or a SlackDeadlineError (out of time, surely not posted).
+   * Posts `message` (its text, and its blocks when it has them) once its channel may post. Resolves
+   * `posted` or `unconfirmed`; rejects with a SlackPlatformError (Slack refused it), a
+   * SlackDeadlineError (the hang budget ran out, surely not posted) or a SlackPostStoppedError.
    */
   async post(target: PostTarget, message: SlackMessage, options: PostOptions): Promise<PostResult> {
     const { logger, metrics } = this.#options;
+    const { budget, signal } = options;
     const args = {
       channel: target.channel,
       thread_ts: target.thread ?? undefined,
@@ -101,40 +185,62 @@ export class SlackPoster {
       blocks: message.blocks ? JSON.stringify(message.blocks) : undefined,
       metadata: JSON.stringify({ event_type: MARKER_TYPE, event_payload: { key: options.key } }),
     };
-    let reposted = false;
+    /** Set while an earlier attempt may have posted: the earliest it could have. */
+    let mayHavePosted: number | null = options.lookFirst?.since ?? null;
+    let delayFirstLookup = false;
     for (let attempt = 0; ; attempt++) {
-      await this.#turn(target.channel, options.signal);
+      await this.#turn(target.channel, signal);
+      if (mayHavePosted !== null) {
+        const found = await this.#resolve(target, options, mayHavePosted, delayFirstLookup);
+        if (found === null) return "unconfirmed";
+        if (found) return "posted";
+        logger.warn(
+          { channel: target.channel },
+          "a slack post that may have timed out is not in its thread: posting it",
+        );
+        mayHavePosted = null;
+        await this.#turn(target.channel, signal);
+      }
+      if (budget.spent) throw new SlackDeadlineError("the reply's hang budget ran out before this post");
       const startedAt = Date.now();
       try {
-        await this.#call("chat.postMessage", args, options.signal);
+        await budget.charge(() =>
+          this.#call("chat.postMessage", args, Math.min(this.#attemptTimeoutMs, budget.leftMs)),
+        );
         return "posted";
       } catch (error) {
-        const retryInMs = this.#retryDelay(error, attempt);
-        if (retryInMs !== null) {
-          metrics.postRetries.inc({ reason: retryReason(error) });
+        if (isRateLimit(error)) {
+          const retryInMs =
+            error instanceof SlackRateLimitedError ? error.retryAfterMs : DEFAULT_RETRY_AFTER_MS;
+          metrics.postRetries.inc({ reason: "rate_limited" });
           logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
-          if (isRateLimit(error)) this.#rateLimited(target.channel, retryInMs);
-          else await waitWithin(retryInMs, options.signal);
+          this.#rateLimited(target.channel, retryInMs);
           continue;
         }
         if (error instanceof SlackPlatformError) {
           if (CREDENTIAL_ERRORS.has(error.code)) this.#options.onCredentialError(error.code);
           throw error;
         }
+        if (surelyNotPosted(error)) {
+          if (signal.aborted) throw new SlackPostStoppedError("stopped before the post was made");
+          const retryInMs = backoffMs(attempt, this.#options.random);
+          metrics.postRetries.inc({ reason: retryReason(error) });
+          logger.info({ err: error, channel: target.channel, retryInMs }, "slack post will be retried");
+          if (!(await budget.wait(retryInMs, signal))) {
+            throw new SlackDeadlineError("the reply's hang budget ran out retrying this post");
+          }
+          continue;
+        }
         // From here on the post may have happened: never repeat it without looking first.
-        if (options.signal.aborted || reposted) return "unconfirmed";
-        const found = await this.#lookUp(target, options, startedAt);
-        if (found !== false) return found ? "posted" : "unconfirmed";
-        reposted = true;
-        logger.warn(
-          { channel: target.channel },
-          "a timed-out slack post is not in its thread: posting it again",
-        );
+        if (signal.aborted) throw new SlackPostStoppedError("stopped while a post's fate was unknown");
+        metrics.postErrors.inc({ error: "timeout" });
+        mayHavePosted = startedAt;
+        delayFirstLookup = true;
       }
     }
   }
 
-  /** Waits until `channel` may post; rejects (the post surely not made) when the deadline comes first. */
+  /** Waits until `channel` may post, however long its Retry-After; rejects only at shutdown. */
   async #turn(channel: string, signal: AbortSignal): Promise<void> {
     // A later 429 in the channel may push its pause further while this post waits.
     for (
@@ -142,78 +248,117 @@ export class SlackPoster {
       until !== undefined;
       until = this.#pausedUntil.get(channel)
     ) {
-      const waitMs = until - performance.now();
+      const waitMs = until - this.#clock.now();
       if (waitMs <= 0) return;
-      await waitWithin(waitMs, signal);
+      // Stopping ends waits, not attempts: a notice posted at shutdown still gets its one try.
+      if (signal.aborted) throw new SlackPostStoppedError("stopped before the post was made");
+      await this.#clock.sleep(waitMs, signal);
     }
   }
 
   #rateLimited(channel: string, retryAfterMs: number): void {
-    const until = performance.now() + retryAfterMs;
+    const until = this.#clock.now() + retryAfterMs;
     const known = this.#pausedUntil.get(channel);
     if (known !== undefined && known >= until) return;
     this.#pausedUntil.set(channel, until);
     // Forgotten once over, so the map holds only channels paused right now.
-    setTimeout(() => {
+    void this.#clock.sleep(retryAfterMs, NEVER).then(() => {
       if (this.#pausedUntil.get(channel) === until) this.#pausedUntil.delete(channel);
-    }, retryAfterMs).unref();
-  }
-
-  /** The pause before retrying `error`, or null when it must not be retried. */
-  #retryDelay(error: unknown, attempt: number): number | null {
-    if (error instanceof SlackRateLimitedError) return error.retryAfterMs;
-    if (isRateLimit(error)) return DEFAULT_RETRY_AFTER_MS;
-    // A 502/503 comes from Slack's edge before any handler ran; 500 and 504 may follow a posted message.
-    const surelyNotPosted =
-      (error instanceof SlackNetworkError && error.neverSent) ||
-      (error instanceof SlackHttpError && (error.status === 502 || error.status === 503));
-    return surelyNotPosted ? backoffMs(attempt, this.#options.random) : null;
+    });
   }
 
   /**
-   * Looks for the timed-out post in its thread: true when it is there, false when the thread shows
-   * it is not, null when that cannot be told (no look-up left this minute, an error, too many
-   * messages since). The look-up waits `checkDelayMs` first, for a slow Slack to finish the post.
+   * Finds out whether a post that may have happened since `since` is in its thread: true when it is,
+   * false when the thread shows it is not, null when the hang budget ran out before that could be
+   * told. Look-ups go at the pace Slack allows; one that cannot tell is tried again later.
    */
-  async #lookUp(target: PostTarget, options: PostOptions, startedAt: number): Promise<boolean | null> {
-    const { logger, metrics } = this.#options;
-    if (target.thread === null || !this.#checks.take()) return null;
-    try {
-      await waitWithin(this.#checkDelayMs, options.signal);
-      const answer = await this.#call(
-        "conversations.replies",
-        {
-          channel: target.channel,
-          ts: target.thread,
-          oldest: (startedAt / 1000 - CHECK_SKEW_S).toFixed(6),
-          inclusive: true,
-          include_all_metadata: true,
-          limit: 15,
-        },
-        options.signal,
-      );
-      const messages = Array.isArray(answer.messages) ? (answer.messages as unknown[]) : [];
-      if (messages.some((message) => markerOf(message) === options.key)) return true;
-      return answer.has_more === true ? null : false;
-    } catch (error) {
-      metrics.postErrors.inc({ error: "lookup_failed" });
-      logger.warn({ err: error, channel: target.channel }, "could not look up a timed-out slack post");
-      return null;
+  async #resolve(
+    target: PostTarget,
+    options: PostOptions,
+    since: number,
+    delayFirst: boolean,
+  ): Promise<boolean | null> {
+    const { budget, signal } = options;
+    // A post outside a thread (a DM notice) cannot be looked up by its thread.
+    if (target.thread === null) return null;
+    if (delayFirst && !(await budget.wait(this.#checkDelayMs, signal))) return null;
+    for (;;) {
+      const found = await this.#lookUp(target, options, since);
+      if (found !== null) return found;
+      if (budget.spent) return null;
     }
   }
 
-  /** One call with its own timeout, cut short by the reply's deadline too. */
-  #call(method: string, args: SlackArgs, deadline: AbortSignal) {
-    return callWithin(this.#options.call, method, args, this.#attemptTimeoutMs, deadline);
+  /** One look-up of the thread (a page or a few), each page in its turn of the shared pace. */
+  async #lookUp(target: PostTarget, options: PostOptions, since: number): Promise<boolean | null> {
+    const { logger, metrics } = this.#options;
+    const { budget, signal } = options;
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      if (!(await this.#lookupTurn(budget, signal))) return null;
+      if (signal.aborted) throw new SlackPostStoppedError("stopped while a post's fate was unknown");
+      try {
+        const answer = await budget.charge(() =>
+          this.#call(
+            "conversations.replies",
+            {
+              channel: target.channel,
+              ts: target.thread ?? undefined,
+              oldest: (since / 1000 - CHECK_SKEW_S).toFixed(6),
+              inclusive: true,
+              include_all_metadata: true,
+              limit: 15,
+              cursor,
+            },
+            this.#attemptTimeoutMs,
+          ),
+        );
+        const messages = Array.isArray(answer.messages) ? (answer.messages as unknown[]) : [];
+        if (messages.some((message) => markerOf(message) === options.key)) return true;
+        const next = (answer.response_metadata as { next_cursor?: unknown } | undefined)?.next_cursor;
+        if (answer.has_more !== true) return false;
+        if (typeof next !== "string" || next === "") return null;
+        cursor = next;
+      } catch (error) {
+        if (signal.aborted) throw new SlackPostStoppedError("stopped while a post's fate was unknown");
+        if (error instanceof SlackRateLimitedError) this.#slowLookups(error.retryAfterMs);
+        metrics.postErrors.inc({ error: "lookup_failed" });
+        logger.warn({ err: error, channel: target.channel }, "could not look up a slack post");
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Waits (charged to the budget) for this look-up's turn; false when the budget ran out first. */
+  async #lookupTurn(budget: HangBudget, signal: AbortSignal): Promise<boolean> {
+    const now = this.#clock.now();
+    const at = Math.max(now, this.#nextLookupAt);
+    if (at - now > budget.leftMs) return false;
+    this.#nextLookupAt = at + this.#lookupEveryMs;
+    return budget.wait(at - now, signal);
+  }
+
+  /** A 429 on a look-up: no look-up goes before its Retry-After. */
+  #slowLookups(retryAfterMs: number): void {
+    this.#nextLookupAt = Math.max(this.#nextLookupAt, this.#clock.now() + retryAfterMs);
+  }
+
+  /** One call with its own timeout (never cut short at shutdown: a call cut midway may have posted). */
+  #call(method: string, args: SlackArgs, timeoutMs: number) {
+    return callWithin(this.#options.call, method, args, timeoutMs);
   }
 }
 
-/** Resolves after `ms`; rejects with a SlackDeadlineError once `signal` aborts. */
-async function waitWithin(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time before this post");
-  if (ms <= 0) return;
-  await sleep(ms, signal);
-  if (signal.aborted) throw new SlackDeadlineError("the reply ran out of time waiting for its turn");
+/** The signal of a wait nothing cuts short. */
+const NEVER = new AbortController().signal;
+
+/** A 502/503 comes from Slack's edge before any handler ran; 500 and 504 may follow a posted message. */
+function surelyNotPosted(error: unknown): boolean {
+  return (
+    (error instanceof SlackNetworkError && error.neverSent) ||
+    (error instanceof SlackHttpError && (error.status === 502 || error.status === 503))
+  );
 }
 
 function isRateLimit(error: unknown): boolean {

@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   routes: ReadonlyMap<string, RouteHandler>;
   /** Why the bridge is not ready; empty when it is. */
   notReadyReasons: () => string[];
+  /** What an operator accepted that still deserves a look (e.g. an evicting Redis): shown, still ready. */
+  warnings?: () => string[];
   metrics: Metrics;
   /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | null;
@@ -67,7 +69,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(response, 200, { status: "ok" });
     } else if (path === "/readyz") {
       const reasons = options.notReadyReasons();
-      sendJson(response, reasons.length === 0 ? 200 : 503, { ready: reasons.length === 0, reasons });
+      const warnings = options.warnings?.() ?? [];
+      sendJson(response, reasons.length === 0 ? 200 : 503, {
+        ready: reasons.length === 0,
+        reasons,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      });
     } else if (path === "/metrics") {
       void serveMetrics(request, response);
     } else {

@@ -55,6 +55,8 @@ export interface BridgeOptions {
   feedback?: boolean;
   /** Usage quotas per person and per workspace (src/quotas.ts). @default none */
   quotas?: QuotaConfig;
+  /** How long messages no reply can reach (a revoked token) are held before they are given up. @default 1 hour */
+  holdUnreplyableMs?: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class Bridge {
       graceOver,
       logger,
       metrics,
+      ...(options.holdUnreplyableMs === undefined ? {} : { holdUnreplyableMs: options.holdUnreplyableMs }),
     });
     metrics.readQueueDepthFrom(() => store.depth());
   }

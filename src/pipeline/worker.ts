@@ -1,4 +1,4 @@
-import type { ThreadPort } from "../adapter.js";
+import { type PostContext, PostInterruptedError, type ThreadPort } from "../adapter.js";
 import { threadKeyFor } from "../identity.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -52,7 +52,15 @@ export interface WorkersOptions {
   graceOver: AbortSignal;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * How long a session's messages are held while no reply can reach it (a revoked token) before
+   * they are given up; counted from when the session began waiting. @default 1 hour
+   */
+  holdUnreplyableMs?: number;
 }
+
+/** How often a session held for its platform's credentials asks its port again (the port paces its own checks). */
+const REPLYABLE_POLL_MS = 1_000;
 
 /**
  * This process's workers: claim sessions from the store while there are free slots, answer each
@@ -65,6 +73,13 @@ export class Workers {
   readonly #store: BridgeStore;
   /** Leases of the sessions this process is answering. */
   readonly #held = new Set<Lease>();
+  /**
+   * Held sessions that wait only on their platform (a post Slack has not settled, a token that does
+   * not work): they use no assistant call, so they take no slot, and other platforms' work goes on.
+   */
+  readonly #parked = new Set<Lease>();
+  /** Per session held for its credentials: when it began waiting (performance.now()). */
+  readonly #waitingSince = new Map<string, number>();
   /** Wakes the dispatcher when a held session ends (a slot is free). */
   #slotFreed: (() => void) | null = null;
   #idleWaiters: Array<() => void> = [];
@@ -110,7 +125,7 @@ export class Workers {
         }
         // Twice the calls that may run: the next session's call already waits in the local queue when
         // one finishes (no claim round trip in between), and questions stay ahead of feedback calls.
-        if (this.#held.size >= 2 * concurrency) {
+        if (this.#held.size - this.#parked.size >= 2 * concurrency) {
           await new Promise<void>((resolve) => {
             this.#slotFreed = resolve;
           });
@@ -190,6 +205,7 @@ export class Workers {
     } finally {
       clearInterval(heartbeat);
       this.#held.delete(lease);
+      this.#waitingSince.delete(lease.sessionId);
       this.#slotFreed?.();
       this.#slotFreed = null;
       void this.#checkIdle();
@@ -220,7 +236,7 @@ export class Workers {
         { phase: head.phase, kind: reply.kind },
         "answering a message taken over from a stopped worker",
       );
-      await this.post(message, reply, log);
+      await this.#postHeld(lease, message, reply, log, null, head.phase === "answered");
       return true;
     }
     if (this.#options.graceOver.aborted) {
@@ -232,12 +248,13 @@ export class Workers {
       );
     }
     const port = this.#options.portFor(message);
-    if (!port.canReply()) {
-      // Nothing could be posted (a revoked token): the assistant call would be spent for nothing.
+    if (!port.canReply() && !(await this.#whileParked(lease, () => this.#untilReplyable(lease, port, log)))) {
+      // Nothing could be posted all that time (a revoked token): the assistant call would be spent for nothing.
       metrics.messagesUnanswerable.inc({ platform: message.platform, reason: "credentials" });
-      log.warn("message not sent to the assistant: no reply could reach its thread");
+      log.error("message given up unanswered: no reply could reach its thread for too long");
       return true;
     }
+    this.#waitingSince.delete(lease.sessionId);
     let stopWorking: (() => Promise<void>) | undefined;
     try {
       stopWorking = port.startWorking();
@@ -310,18 +327,92 @@ export class Workers {
       this.#store.recordReply(lease, reply, append),
     );
     if (!recorded) return false;
-    if (port) await this.#postTo(port, message, reply, log);
-    else await this.post(message, reply, log);
+    await this.#postHeld(lease, message, reply, log, port ?? null, false);
     return true;
   }
 
-  async #postTo(port: ThreadPort, message: ChatMessage, reply: Reply, log: Logger): Promise<void> {
+  /**
+   * Posts a recorded reply while the session stays held, so the session's later messages wait for
+   * it however long the platform takes; parked meanwhile (see #parked). Shutdown before the post
+   * settled leaves the session in a shared store, where whoever takes it over posts it (`recovered`:
+   * looking first).
+   */
+  async #postHeld(
+    lease: Lease,
+    message: ChatMessage,
+    reply: Reply,
+    log: Logger,
+    port: ThreadPort | null,
+    recovered: boolean,
+  ): Promise<void> {
+    let to: ThreadPort;
     try {
-      await port.post(reply);
-      this.#options.metrics.replyPosted(message.platform, reply.kind);
+      to = port ?? this.#options.portFor(message);
     } catch (error) {
       this.#options.metrics.replyErrors.inc({ platform: message.platform });
+      log.error({ err: error, kind: reply.kind }, "no port for the reply's address");
+      return;
+    }
+    const context = { recovered, signal: this.#options.graceOver };
+    const interrupted = await this.#whileParked(lease, () => this.#postTo(to, message, reply, log, context));
+    if (interrupted && this.#store.shared) throw new LeftForOthersError("the reply's post was not settled");
+  }
+
+  /** Runs `work` with the session parked (it takes no slot meanwhile). */
+  async #whileParked<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+    this.#parked.add(lease);
+    this.#slotFreed?.();
+    try {
+      return await work();
+    } finally {
+      this.#parked.delete(lease);
+    }
+  }
+
+  /**
+   * Waits, holding the session and asking no assistant, until the port can reply again; false once
+   * the session has waited `holdUnreplyableMs`, or at shutdown (a shared store keeps it for the next).
+   */
+  async #untilReplyable(lease: Lease, port: ThreadPort, log: Logger): Promise<boolean> {
+    const holdMs = this.#options.holdUnreplyableMs ?? 60 * 60_000;
+    const since = this.#waitingSince.get(lease.sessionId) ?? performance.now();
+    this.#waitingSince.set(lease.sessionId, since);
+    log.warn("no reply can reach this thread now (the platform refuses the bot's credentials): holding it");
+    const { claiming, graceOver } = this.#options;
+    while (performance.now() - since < holdMs) {
+      if (graceOver.aborted || (claiming.aborted && this.#store.shared)) {
+        if (this.#store.shared) throw new LeftForOthersError("held for credentials at shutdown");
+        return false;
+      }
+      await sleep(REPLYABLE_POLL_MS, claiming.aborted ? graceOver : claiming);
+      if (port.canReply()) return true;
+    }
+    return false;
+  }
+
+  /** Posts; true when shutdown interrupted the post before it settled (see PostInterruptedError). */
+  async #postTo(
+    port: ThreadPort,
+    message: ChatMessage,
+    reply: Reply,
+    log: Logger,
+    context?: PostContext,
+  ): Promise<boolean> {
+    try {
+      await port.post(reply, context);
+      this.#options.metrics.replyPosted(message.platform, reply.kind);
+      return false;
+    } catch (error) {
+      if (error instanceof PostInterruptedError && this.#store.shared) {
+        log.warn(
+          { kind: reply.kind },
+          "stopping before the reply's post settled: left to whoever takes it over",
+        );
+        return true;
+      }
+      this.#options.metrics.replyErrors.inc({ platform: message.platform });
       log.error({ err: error, kind: reply.kind }, "could not post the reply");
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-import { createClient, createCluster } from "redis";
+import { createClient, createCluster, ErrorReply } from "redis";
 import type { Logger } from "../logger.js";
 
 /** One Redis (standalone, a primary, a managed endpoint) or a Redis Cluster: the store uses either alike. */
@@ -212,4 +212,62 @@ export async function closeClient(client: RedisClient): Promise<void> {
   if (!client.isOpen) return;
   if (client.isReady) await client.close();
   else client.destroy();
+}
+
+/** Start-up refused: the Redis may evict keys, and REDIS_ALLOW_EVICTION does not accept that. */
+export class EvictingRedisError extends Error {
+  override name = "EvictingRedisError";
+}
+
+/**
+ * Reads the server's `maxmemory-policy` once, at start. An evicted queue entry, lease or dedupe key
+ * is a lost or doubled answer, so anything but `noeviction` stops start-up (EvictingRedisError)
+ * unless `allow` (REDIS_ALLOW_EVICTION) accepts it; then it is logged and returned as a warning for
+ * /readyz. Where CONFIG is not permitted (managed services rename or forbid it: an error reply), the
+ * policy cannot be read: that is warned once and returned too. Null when the policy is `noeviction`.
+ */
+export async function checkEviction(
+  client: RedisClient,
+  options: { allow: boolean; timeoutMs: number; logger: Logger },
+): Promise<string | null> {
+  const { allow, logger: log } = options;
+  const args = ["CONFIG", "GET", "maxmemory-policy"];
+  let policy: string | null;
+  try {
+    // A Cluster asks one node: every node of a managed Cluster shares one parameter group.
+    const asking = "masters" in client ? client.sendCommand(undefined, true, args) : client.sendCommand(args);
+    policy = policyOf(await new CallDeadlines(options.timeoutMs).watch(asking));
+  } catch (error) {
+    // An error reply (ERR unknown command, NOPERM) is an answer; a broken connection is not.
+    if (!(error instanceof ErrorReply)) throw error;
+    const warning =
+      "redis: could not check maxmemory-policy (CONFIG is not permitted here); make sure it is noeviction";
+    log.warn({ err: error }, warning);
+    return warning;
+  }
+  if (policy === "noeviction") return null;
+  const named = policy === null ? "unknown" : `"${policy}"`;
+  if (!allow) {
+    throw new EvictingRedisError(
+      `redis: maxmemory-policy is ${named}, which may evict the bridge's keys (a lost or doubled answer); ` +
+        "set it to noeviction, or set REDIS_ALLOW_EVICTION=true to accept that",
+    );
+  }
+  const warning = `redis: maxmemory-policy is ${named}, not noeviction: evicted keys can lose or double answers (REDIS_ALLOW_EVICTION=true)`;
+  log.warn(warning);
+  return warning;
+}
+
+/** CONFIG GET answers `[name, value]` (RESP2) or `{name: value}` (RESP3). */
+function policyOf(reply: unknown): string | null {
+  if (Array.isArray(reply)) return typeof reply[1] === "string" ? reply[1] : null;
+  if (reply instanceof Map) {
+    const value = reply.get("maxmemory-policy");
+    return typeof value === "string" ? value : null;
+  }
+  if (typeof reply === "object" && reply !== null) {
+    const value = (reply as Record<string, unknown>)["maxmemory-policy"];
+    return typeof value === "string" ? value : null;
+  }
+  return null;
 }

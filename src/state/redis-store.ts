@@ -4,6 +4,7 @@ import type { Platform, Reply } from "../types.js";
 import { DEFAULT_REDIS_PREFIX, hasHashTag, RedisKeys } from "./keys.js";
 import {
   CallDeadlines,
+  checkEviction,
   clientNotReadyReason,
   closeClient,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -29,6 +30,8 @@ import { Waiters } from "./waiters.js";
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Put before every key; one hash tag for Redis Cluster. @default "{bridge}:" */
   prefix?: string;
+  /** Start on a Redis whose maxmemory-policy may evict keys (REDIS_ALLOW_EVICTION). @default false */
+  allowEviction?: boolean;
 }
 
 /** Sessions `recoverExpired` makes ready per call at most, so one script never runs long. */
@@ -45,9 +48,15 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
   const client = await openRedisClient(options, "commands");
   let subscriber: RedisClient | null = null;
   try {
+    const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const evictionWarning = await checkEviction(client, {
+      allow: options.allowEviction ?? false,
+      timeoutMs,
+      logger: options.logger,
+    });
     subscriber = await openRedisClient(options, "wake-ups");
     await loadScripts(client);
-    return new RedisStore(client, subscriber, keys, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+    return new RedisStore(client, subscriber, keys, timeoutMs, evictionWarning);
   } catch (error) {
     await Promise.all([closeClient(client), subscriber && closeClient(subscriber)]);
     throw error;
@@ -76,7 +85,14 @@ export class RedisStore implements BridgeStore {
   #slow: string | null = null;
 
   /** Use `connectRedisStore`; this takes two connected clients of one Redis. */
-  constructor(client: RedisClient, subscriber: RedisClient, keys: RedisKeys, timeoutMs: number) {
+  constructor(
+    client: RedisClient,
+    subscriber: RedisClient,
+    keys: RedisKeys,
+    timeoutMs: number,
+    /** What the start-up check of maxmemory-policy warned about (for /readyz); null: nothing. */
+    readonly evictionWarning: string | null = null,
+  ) {
     this.#client = client;
     this.#subscriber = subscriber;
     this.#keys = keys;

@@ -20,6 +20,7 @@ import { BENCH_CHANNEL } from "./load.js";
 import { replicaDrills } from "./replica-drills.js";
 import { formatTable, machine, writeResults } from "./report.js";
 import { type SlackCounter, startSlackCounter } from "./slack-counter.js";
+import { slackFaultDrills } from "./slack-fault-drills.js";
 
 const DEADLINE_MS = 15 * 60_000;
 /** `npm run drills -- --replicas`: only the drills of several replicas on Redis. */
@@ -130,7 +131,10 @@ async function main(): Promise<void> {
   const slack = await startSlackCounter();
   const results: DrillResult[] = [];
   try {
-    if (!REPLICAS_ONLY) await singleProcessDrills(slack, results);
+    if (!REPLICAS_ONLY) {
+      await singleProcessDrills(slack, results);
+      results.push(...(await slackFaultDrills(slack)));
+    }
     results.push(...(await replicaDrills(slack)));
   } finally {
     await slack.close();

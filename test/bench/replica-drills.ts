@@ -4,18 +4,20 @@
  * sent to the other replica, a replica SIGKILLed in a backlog, Redis restarted mid-run.
  */
 import { startPrivateRedis } from "../support/redis.js";
+import { appEnv, startApp } from "./apps.js";
 import {
   ANSWER_TIMEOUT_MS,
   type Delivery,
   type DrillResult,
   deliver,
   drill,
+  log,
   MESSAGES,
   mentions,
   type Stage,
   shuffled,
 } from "./drill-stage.js";
-import { waitFor200 } from "./processes.js";
+import { startSimulatorProcess, waitFor200 } from "./processes.js";
 import type { SlackCounter } from "./slack-counter.js";
 
 /** A backlog the two replicas work through in several seconds, so that a fault lands inside it. */
@@ -131,5 +133,58 @@ export async function replicaDrills(slack: SlackCounter): Promise<DrillResult[]>
   } finally {
     await redis.close();
   }
+  results.push(await evictingRedisDrill(slack));
   return results;
+}
+
+/**
+ * A Redis whose maxmemory-policy is allkeys-lru: the bridge must refuse to start, naming the policy
+ * and noeviction; with REDIS_ALLOW_EVICTION=true it starts, ready, with the warning on /readyz.
+ */
+async function evictingRedisDrill(slack: SlackCounter): Promise<DrillResult> {
+  const name = "Redis with maxmemory-policy allkeys-lru";
+  log(name);
+  const redis = await startPrivateRedis({ extraArgs: ["--maxmemory-policy", "allkeys-lru"] });
+  // An assistant backend, so that the bridge that is let start can report ready.
+  const simulator = await startSimulatorProcess();
+  const env = appEnv(simulator.env, slack);
+  try {
+    const started = performance.now();
+    const refusal = await startApp("bridge", env, { REDIS_URL: redis.url }).then(
+      async (app) => {
+        await app.child.stop(5_000);
+        return "started";
+      },
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    const refusedMs = Math.round(performance.now() - started);
+    const named = /allkeys-lru/.test(refusal) && /noeviction/.test(refusal);
+    const allowed = await startApp("bridge", env, { REDIS_URL: redis.url, REDIS_ALLOW_EVICTION: "true" });
+    const readyz = (await (await fetch(`${allowed.url}/readyz`)).json()) as {
+      ready: boolean;
+      warnings?: string[];
+    };
+    await allowed.child.stop(5_000);
+    const warned = readyz.ready && (readyz.warnings ?? []).some((w) => w.includes("allkeys-lru"));
+    return {
+      drill: name,
+      sent: 0,
+      deliveries: 0,
+      answered: 0,
+      answeredTwice: 0,
+      samePostTwice: 0,
+      lost: 0,
+      posts: {},
+      details: {
+        refusedAtStart: refusal !== "started",
+        refusalNamesPolicy: named,
+        refusedMs,
+        allowedStartsReadyWithWarning: warned,
+      },
+      pass: refusal !== "started" && named && warned,
+    };
+  } finally {
+    await simulator.stop();
+    await redis.close();
+  }
 }

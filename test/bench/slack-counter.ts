@@ -32,6 +32,10 @@ export interface SlackCounter {
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
   /** Calls answered 429 so far. */
   readonly rateLimited: number;
+  /** Posts hang (unanswered; not carried out when the bridge gives up on them) until the returned function runs. */
+  holdPosts(): () => void;
+  /** Posts and auth.test answer `{ok: false, error: code}` (posts only the next `postTimes`) until `restore` runs. */
+  revokeToken(code: string, postTimes: number): () => void;
   /** Forgets the counts (between runs). */
   reset(): void;
   close(): Promise<void>;
@@ -45,6 +49,10 @@ export async function startSlackCounter(): Promise<SlackCounter> {
   let posts = 0;
   let rateLimited = 0;
   let ts = 0;
+  /** The metadata keys posted in each thread (what conversations.replies shows a look-up). */
+  const markers = new Map<string, string[]>();
+  let hold: Promise<void> | null = null;
+  let revoked: { code: string; postTimes: number } | null = null;
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -54,6 +62,30 @@ export async function startSlackCounter(): Promise<SlackCounter> {
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const method = (req.url ?? "").split("?")[0]?.replace(/^\/api\//, "") ?? "";
+    if (method === "chat.postMessage" && hold) {
+      // A hung post whose caller gave up meanwhile was never carried out.
+      void hold.then(() => {
+        if (!res.destroyed && res.socket?.destroyed === false) handle(req, res, raw);
+      });
+      return;
+    }
+    if (revoked && (method === "auth.test" || (method === "chat.postMessage" && revoked.postTimes > 0))) {
+      if (method === "chat.postMessage") revoked.postTimes--;
+      send(res, 200, { ok: false, error: revoked.code });
+      return;
+    }
+    if (method === "conversations.replies") {
+      const args = parseArgs(raw, req.headers["content-type"] ?? "");
+      const keys = markers.get(args.get("ts") ?? "") ?? [];
+      const messages = keys.map((key, i) => ({
+        type: "message",
+        bot_id: BOT_ID,
+        ts: `${1_800_000_000 + i}.000200`,
+        metadata: { event_type: "bridge_reply", event_payload: { key } },
+      }));
+      send(res, 200, { ok: true, has_more: false, messages });
+      return;
+    }
     const limit = limits.get(method);
     if (limit && limit.times > 0) {
       limit.times--;
@@ -81,6 +113,8 @@ export async function startSlackCounter(): Promise<SlackCounter> {
     const threadTs = args.get("thread_ts") ?? "";
     posts++;
     counts.set(threadTs, (counts.get(threadTs) ?? 0) + 1);
+    const key = markerKey(args.get("metadata"));
+    if (key !== null) markers.set(threadTs, [...(markers.get(threadTs) ?? []), key]);
     counter.onPost?.({ threadTs, text: args.get("text") ?? "", at: performance.now() });
     ts++;
     send(res, 200, { ok: true, channel: args.get("channel"), ts: `${1_800_000_000 + ts}.000100` });
@@ -113,8 +147,27 @@ export async function startSlackCounter(): Promise<SlackCounter> {
     get rateLimited() {
       return rateLimited;
     },
+    holdPosts() {
+      let release = () => {};
+      hold = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        hold = null;
+        release();
+      };
+    },
+    revokeToken(code, postTimes) {
+      revoked = { code, postTimes };
+      return () => {
+        revoked = null;
+      };
+    },
     reset() {
       counts.clear();
+      markers.clear();
+      hold = null;
+      revoked = null;
       limits.clear();
       posts = 0;
       rateLimited = 0;
@@ -137,6 +190,16 @@ function send(
   res
     .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
     .end(JSON.stringify(body));
+}
+
+/** The bridge's marker in a post's metadata (see adapters/slack/poster.ts). */
+function markerKey(metadata: string | undefined): string | null {
+  try {
+    const key = (JSON.parse(metadata ?? "") as { event_payload?: { key?: unknown } }).event_payload?.key;
+    return typeof key === "string" ? key : null;
+  } catch {
+    return null;
+  }
 }
 
 /** @slack/web-api posts forms; JSON is accepted too. */

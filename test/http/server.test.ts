@@ -12,7 +12,12 @@ afterEach(async () => {
 });
 
 async function start(
-  options: { reasons?: () => string[]; metricsToken?: string | null; metrics?: Metrics } = {},
+  options: {
+    reasons?: () => string[];
+    warnings?: () => string[];
+    metricsToken?: string | null;
+    metrics?: Metrics;
+  } = {},
 ) {
   const metrics = options.metrics ?? new Metrics();
   server = await startHttpServer({
@@ -20,6 +25,7 @@ async function start(
     host: "127.0.0.1",
     routes: new Map([["/hook", (_req, res) => res.writeHead(204).end()]]),
     notReadyReasons: options.reasons ?? (() => []),
+    ...(options.warnings ? { warnings: options.warnings } : {}),
     metrics,
     metricsToken: options.metricsToken ?? null,
     logger: memoryLogger("silent").logger,
@@ -66,6 +72,14 @@ describe("HTTP server", () => {
     const after = await fetch(`${url}/readyz`);
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual({ ready: true, reasons: [] });
+  });
+
+  it("shows warnings an operator accepted on /readyz while still answering ready", async () => {
+    const warning = 'redis: maxmemory-policy is "allkeys-lru", not noeviction';
+    const { url } = await start({ warnings: () => [warning] });
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ready: true, reasons: [], warnings: [warning] });
   });
 
   it("serves Prometheus metrics whose values follow what happens", async () => {

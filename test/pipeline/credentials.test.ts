@@ -86,15 +86,17 @@ describe("ANSWER_MAX_CHARS in the core", () => {
 });
 
 describe("a thread no reply can reach (the platform refuses the bot's credentials)", () => {
-  it("spends no assistant call on a queued message there, counts it, and goes on with the others", async () => {
-    const { store, submit, assistant, metrics } = fakeBridge();
+  it("holds a message there without an assistant call, gives it up after the bound, and goes on with the others", async () => {
+    const { store, submit, assistant, metrics, logLines } = fakeBridge({}, 4000, {
+      holdUnreplyableMs: 1_500,
+    });
     const revoked = new RecordingPort();
     revoked.replyable = false;
     const fine = new RecordingPort();
     void submit(message({ thread: "a", text: "lost cause" }), revoked);
     void submit(message({ thread: "b", text: "answerable" }), fine);
     await fine.waitFor(1);
-    await expect.poll(() => store.depth()).toBe(0);
+    await expect.poll(() => store.depth(), { timeout: 5_000 }).toBe(0);
 
     expect(assistant.calls.map((c) => c.request.body)).toEqual(["answerable"]);
     expect(revoked.events).toEqual([]);
@@ -102,5 +104,23 @@ describe("a thread no reply can reach (the platform refuses the bot's credential
       (v) => v.labels.platform === "slack",
     );
     expect(counted?.value).toBe(1);
+    expect(logLines.some((l) => l.includes("given up unanswered") && l.includes('"level":50'))).toBe(true);
+  });
+
+  it("answers a held message once its thread can take replies again, in order with the next", async () => {
+    const { submit, assistant, metrics } = fakeBridge({ concurrency: 1 });
+    const port = new RecordingPort();
+    port.replyable = false;
+    void submit(message({ thread: "a", text: "held first" }), port);
+    void submit(message({ thread: "a", text: "held second" }), port);
+    // With one call at a time, other sessions are not starved by the held one.
+    const other = new RecordingPort();
+    void submit(message({ thread: "b", text: "elsewhere" }), other);
+    await other.waitFor(1);
+    expect(assistant.calls.map((c) => c.request.body)).toEqual(["elsewhere"]);
+    port.replyable = true;
+    await port.waitFor(2);
+    expect(assistant.calls.map((c) => c.request.body)).toEqual(["elsewhere", "held first", "held second"]);
+    expect((await metrics.messagesUnanswerable.get()).values).toEqual([]);
   });
 });

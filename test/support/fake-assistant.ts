@@ -64,7 +64,13 @@ export function fakeBridge(
   extra: Partial<
     Pick<
       BridgeOptions,
-      "feedback" | "store" | "quotas" | "threadContext" | "historyMaxChars" | "recheckEveryMs"
+      | "feedback"
+      | "store"
+      | "quotas"
+      | "threadContext"
+      | "historyMaxChars"
+      | "recheckEveryMs"
+      | "holdUnreplyableMs"
     >
   > & {
     router?: PortRouter;

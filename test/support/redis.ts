@@ -48,6 +48,8 @@ export interface PrivateRedisOptions {
   tls?: { certFile: string; keyFile: string };
   /** A node for a Redis Cluster (see startPrivateCluster). */
   cluster?: boolean;
+  /** More redis-server arguments, e.g. `["--maxmemory-policy", "allkeys-lru"]` or `["--rename-command", "CONFIG", ""]`. */
+  extraArgs?: readonly string[];
 }
 
 /**
@@ -70,6 +72,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   if (options.password) args.push("--requirepass", options.password);
   if (options.cluster)
     args.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"));
+  if (options.extraArgs) args.push(...options.extraArgs);
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : "";
   const url = `${tls ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`;
   const ca = tls ? readFileSync(tls.certFile, "utf8") : undefined;

@@ -125,7 +125,15 @@ export async function startSlackApi(options: SlackApiOptions): Promise<RunningSl
     }
     if (method !== "chat.postMessage") return null;
     const channel = args.channel ?? "";
-    await channelHolds.get(channel);
+    const held = channelHolds.get(channel);
+    if (held) {
+      await held;
+      // A hung post whose caller gave up was never carried out (what the hold stands for).
+      if (res.destroyed || res.socket?.destroyed !== false) {
+        calls.push({ ...call, status: 0 });
+        return "answered";
+      }
+    }
     const limit = channelLimits.get(channel);
     if (limit && limit.times > 0) {
       limit.times--;

@@ -92,6 +92,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     allowedChannels: null,
     allowedUsers: null,
     suggestedPrompts: [],
+    lookupsPerMinute: 50,
     ...options.slack,
   };
   const adapter = createSlackAdapter(

@@ -241,3 +241,46 @@ describe("other interactions", () => {
     expect(h.rest.interactions.get(token)?.callbacks).toEqual([]);
   });
 });
+
+describe("follow-ups are safe to retry (they carry no nonce)", () => {
+  const long = Array.from({ length: 3 }, () => "word ".repeat(300).trim()).join("\n\n");
+
+  it("a 500 after Discord posted the follow-up is not repeated: each part appears once, the gap is logged", async () => {
+    const h = await start(scripted(() => ({ kind: "answer", body: long })));
+    let failed = false;
+    h.rest.override = (call) => {
+      if (!isFollowUp(call) || failed) return undefined;
+      failed = true;
+      return { status: 500, body: { message: "Internal Server Error", code: 0 }, afterEffect: true };
+    };
+    const { token } = h.command("ask", { question: "tell me everything" });
+    await h.rest.waitForCalls(isFollowUp, 2);
+    await h.core.bridge.stop(1000);
+    const record = h.rest.interactions.get(token);
+    const parts = [record?.original?.content ?? "", ...(record?.followUps ?? []).map((m) => m.content)];
+    expect(parts.join("\n\n")).toBe(long);
+    expect(h.rest.calls.filter(isFollowUp)).toHaveLength(2);
+    expect(
+      h.core.logLines.some((l) => l.includes("may not have been posted") && l.includes('"level":50')),
+    ).toBe(true);
+  });
+
+  it("a 503 (nothing posted) is sent again and arrives once", async () => {
+    const h = await start(scripted(() => ({ kind: "answer", body: long })));
+    let failed = false;
+    h.rest.override = (call) => {
+      if (!isFollowUp(call) || failed) return undefined;
+      failed = true;
+      return { status: 503, body: { message: "Service Unavailable", code: 0 } };
+    };
+    const { token } = h.command("ask", { question: "tell me everything" });
+    await h.rest.waitForCalls(isFollowUp, 3, 5_000);
+    await h.core.bridge.stop(1000);
+    const record = h.rest.interactions.get(token);
+    const parts = [record?.original?.content ?? "", ...(record?.followUps ?? []).map((m) => m.content)];
+    expect(parts.join("\n\n")).toBe(long);
+    // Three calls for two follow-ups: the one refused with 503 was sent again, once.
+    expect(h.rest.calls.filter(isFollowUp)).toHaveLength(3);
+    expect(record?.followUps).toHaveLength(2);
+  });
+});

@@ -41,7 +41,14 @@ describe("channelPort", () => {
     const loops = new Set<NodeJS.Timeout>();
     const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: loops, feedback: null },
+      {
+        rest,
+        logger: memoryLogger().logger,
+        typingIntervalMs: 8000,
+        typingLoops: loops,
+        feedback: null,
+        followUps: rest,
+      },
     );
     const stop = port.startWorking();
     expect(posts.map((p) => p.route)).toEqual(["/channels/C/typing"]);
@@ -63,7 +70,7 @@ describe("channelPort", () => {
     const { logger } = memoryLogger();
     const port = channelPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
-      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
+      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null, followUps: rest },
     );
     const stop = port.startWorking();
     await vi.advanceTimersByTimeAsync(8000);
@@ -75,7 +82,14 @@ describe("channelPort", () => {
     const { rest, posts } = fakeRest();
     const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
+      {
+        rest,
+        logger: memoryLogger().logger,
+        typingIntervalMs: 8000,
+        typingLoops: new Set(),
+        feedback: null,
+        followUps: rest,
+      },
     );
     await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1", feedback: null });
     expect(posts.length).toBeGreaterThan(1);
@@ -91,7 +105,7 @@ describe("channelPort", () => {
     const { recorder, store } = testRecorder(new UnusedFeedbackClient(), logger, new Metrics());
     const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: recorder },
+      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: recorder, followUps: rest },
     );
     const feedback = { answerId: "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", sessionId: "discord__dm/1500/1600" };
     await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: feedback.answerId, feedback });
@@ -116,6 +130,7 @@ describe("channelPort", () => {
       typingIntervalMs: 8000,
       typingLoops: new Set<NodeJS.Timeout>(),
       feedback: null,
+      followUps: first.rest,
     };
     const target = { channelId: "C", replyTo: "Q", questionId: "Q" };
     await channelPort(target, { ...options, rest: first.rest }).post({
@@ -158,7 +173,14 @@ describe("channelPort and a typing request still on its way", () => {
     } as unknown as REST;
     const port = channelPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
-      { rest, logger: memoryLogger().logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null },
+      {
+        rest,
+        logger: memoryLogger().logger,
+        typingIntervalMs: 8000,
+        typingLoops: new Set(),
+        feedback: null,
+        followUps: rest,
+      },
     );
     const stop = port.startWorking();
     const posted = port.post({ kind: "answer", text: "done", requestId: "r", feedback: null });

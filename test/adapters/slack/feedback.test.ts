@@ -178,3 +178,43 @@ describe("slack feedback buttons", () => {
     expect((await ask(off)).blocks).toBeNull();
   });
 });
+
+describe("signed interactivity payloads that are not the bridge's own", () => {
+  const foreign = [
+    {
+      type: "block_actions",
+      actions: [{ type: "button", action_id: "another_apps_button", block_id: "x", value: "v" }],
+    },
+    { type: "view_submission", view: { id: "V0OLD", callback_id: "a_stale_modal", state: { values: {} } } },
+    { type: "view_closed", view: { id: "V0OLD", callback_id: "a_stale_modal" } },
+  ];
+
+  it.each(foreign)("$type: answered 200 at once, logged at debug only, nothing recorded", async (payload) => {
+    const harness = await start({ core: { feedback: true } });
+    const response = await postSignedForm(
+      harness.eventsUrl,
+      { ...payload, team: { id: TEAM, domain: "test" }, user: ANA, api_app_id: "A0APP", trigger_id: "1.2.3" },
+      SIGNING_SECRET,
+    );
+    expect(response.status).toBe(200);
+    expect(harness.core.simulator.feedbacks).toEqual([]);
+    const loud = harness.core.logLines.filter((line) => /"level":(40|50)/.test(line));
+    expect(loud).toEqual([]);
+    expect(harness.core.logLines.some((line) => line.includes("payload not used"))).toBe(true);
+  });
+
+  it("the feedback buttons' clicks are not the bridge's when FEEDBACK=off: 200, nothing recorded", async () => {
+    const harness = await start();
+    const response = await postSignedForm(
+      harness.eventsUrl,
+      {
+        type: "block_actions",
+        team: { id: TEAM, domain: "test" },
+        user: ANA,
+        actions: [{ type: "feedback_buttons", action_id: FEEDBACK_ACTION_ID, value: "stale" }],
+      },
+      SIGNING_SECRET,
+    );
+    expect(response.status).toBe(200);
+  });
+});

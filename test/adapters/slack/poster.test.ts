@@ -2,7 +2,7 @@ import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/api.js";
 import { registerSlackMetrics } from "../../../adapters/slack/metrics.js";
-import { SlackPoster } from "../../../adapters/slack/poster.js";
+import { HangBudget, SlackPoster } from "../../../adapters/slack/poster.js";
 import { Metrics } from "../../../src/metrics.js";
 import { memoryLogger } from "../../support/core.js";
 import { closedPort } from "../../support/ports.js";
@@ -14,6 +14,8 @@ afterEach(async () => {
   await api?.close();
   api = undefined;
 });
+
+const NEVER = new AbortController().signal;
 
 /** One pool for the file's callers (as the adapter has one). */
 const pool = new Agent();
@@ -42,10 +44,7 @@ describe("SlackPoster", () => {
     const posting = p.post(
       { channel: "C1", thread: "1.000001" },
       { text: "hello" },
-      {
-        key: "k:0",
-        signal: AbortSignal.timeout(5_000),
-      },
+      { key: "k:0", budget: new HangBudget(5_000), signal: NEVER },
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     api = await startSlackApi({ botToken: TOKEN, port });
@@ -56,7 +55,7 @@ describe("SlackPoster", () => {
     expect(retries?.value).toBeGreaterThanOrEqual(1);
   });
 
-  test("a post that cannot be made before the deadline rejects at the deadline", async () => {
+  test("a post that cannot be made within the reply's hang budget rejects when it runs out", async () => {
     const port = await closedPort();
     const { poster: p } = poster(`http://127.0.0.1:${port}/api/`);
     const started = performance.now();
@@ -64,9 +63,9 @@ describe("SlackPoster", () => {
       p.post(
         { channel: "C1", thread: "1.000001" },
         { text: "x" },
-        { key: "k", signal: AbortSignal.timeout(400) },
+        { key: "k", budget: new HangBudget(400), signal: NEVER },
       ),
-    ).rejects.toThrow(/ran out of time/);
+    ).rejects.toThrow(/hang budget ran out/);
     expect(performance.now() - started).toBeLessThan(1_500);
   });
 
@@ -79,7 +78,7 @@ describe("SlackPoster", () => {
       p.post(
         { channel: "C1", thread: null },
         { text: "x" },
-        { key: "k", signal: AbortSignal.timeout(2_000) },
+        { key: "k", budget: new HangBudget(2_000), signal: NEVER },
       ),
     ).rejects.toThrow(/token_revoked/);
     expect(reported).toEqual(["token_revoked"]);
