@@ -23,7 +23,8 @@ import { CallGate, ShutdownError } from "./call-gate.js";
 import { notice } from "./reply-for.js";
 import { sleep } from "./sleep.js";
 import { retryingStoreSteps } from "./store-retry.js";
-import { type StopReport, type ThreadContextLimits, Workers } from "./worker.js";
+import type { ThreadContextLimits } from "./thread-context.js";
+import { type StopReport, Workers } from "./worker.js";
 
 export interface BridgeOptions {
   client: AssistantClient;

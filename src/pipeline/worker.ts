@@ -4,13 +4,13 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { notices } from "../notices.js";
 import type { BridgeStore, Claim, HistoryAppend, Lease, SessionHead } from "../state/store.js";
-import type { ChatMessage, ContextMessage, Platform, Reply } from "../types.js";
+import type { ChatMessage, Platform, Reply } from "../types.js";
 import { type Ask, LeftForOthersError } from "./ask.js";
 import { LeaseLostError } from "./call-gate.js";
-import { composeQuestion } from "./context.js";
 import { notice } from "./reply-for.js";
 import { sleep } from "./sleep.js";
 import { type StoreStep, storeRetryDelayMs } from "./store-retry.js";
+import { questionWithContext, type ThreadContextLimits } from "./thread-context.js";
 
 export interface StopReport {
   /** Messages answered (or noticed) normally during the drain. */
@@ -20,17 +20,6 @@ export interface StopReport {
   /** Sessions left queued in the shared store for the other replicas (Redis only). */
   left: number;
 }
-
-/** What a question that starts a session inside an earlier conversation is sent with (THREAD_CONTEXT). */
-export interface ThreadContextLimits {
-  /** THREAD_CONTEXT_MAX_MESSAGES: the newest earlier messages read at most. */
-  maxMessages: number;
-  /** THREAD_CONTEXT_MAX_CHARS: the labelled block of earlier messages at most. */
-  maxChars: number;
-}
-
-/** A platform read slower than this is given up: the question goes without its context. */
-const CONTEXT_READ_TIMEOUT_MS = 4_000;
 
 export interface WorkersOptions {
   store: BridgeStore;
@@ -262,7 +251,12 @@ export class Workers {
       log.warn({ err: error }, "could not show the working indicator");
     }
     try {
-      const body = await this.#withContext(port, message, log);
+      const { threadContext, maxInputChars, graceOver } = this.#options;
+      const body = await questionWithContext(port, message, log, {
+        limits: threadContext,
+        maxInputChars,
+        signal: graceOver,
+      });
       const { reply, append } = await this.#options.ask.ask(lease, entry, log, body);
       return await this.#settle(lease, message, this.#tally(reply), log, port, append);
     } finally {
@@ -272,35 +266,6 @@ export class Workers {
         log.warn({ err: error }, "could not remove the working indicator");
       }
     }
-  }
-
-  /**
-   * The question, with the conversation it starts a session in when the adapter marked it so: read
-   * once per message (never per retry). A read that fails or is slow leaves the plain question, at
-   * once, with one warning: never a lost or late question. Nothing read is logged.
-   */
-  async #withContext(port: ThreadPort, message: ChatMessage, log: Logger): Promise<string> {
-    const { threadContext: limits, maxInputChars, graceOver } = this.#options;
-    if (limits === null) return message.text;
-    let earlier: ContextMessage[];
-    try {
-      const signal = AbortSignal.any([AbortSignal.timeout(CONTEXT_READ_TIMEOUT_MS), graceOver]);
-      earlier = await port.readContext(limits.maxMessages, signal);
-    } catch (error) {
-      log.warn({ err: error }, "could not read the thread's earlier messages; the question goes alone");
-      return message.text;
-    }
-    if (earlier.length === 0) return message.text;
-    const body = composeQuestion(message.text, earlier, {
-      maxMessages: limits.maxMessages,
-      maxContextChars: limits.maxChars,
-      maxTotalChars: maxInputChars,
-    });
-    log.info(
-      { messages: earlier.length, contextChars: body.length - message.text.length },
-      "question sent with the thread's earlier messages",
-    );
-    return body;
   }
 
   /** Counts a reply made during a stop in the report. */

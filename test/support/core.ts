@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Bridge } from "../../src/pipeline/bridge.js";
 import { FeedbackRecorder } from "../../src/pipeline/feedback.js";
-import type { ThreadContextLimits } from "../../src/pipeline/worker.js";
+import type { ThreadContextLimits } from "../../src/pipeline/thread-context.js";
 import type { QuotaConfig } from "../../src/quotas.js";
 import {
   type RunningSimulator,
