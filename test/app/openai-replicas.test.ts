@@ -44,9 +44,10 @@ async function start(env: Record<string, string> = {}): Promise<Cluster> {
       ASSISTANT_BACKEND: "openai",
       OPENAI_BASE_URL: `${simulator.url}/v1`,
       OPENAI_API_KEY: credentials.openAiKey,
-      OPENAI_MODEL: "gpt-test",
       ...env,
     },
+    // A model name of each replica's own: a request says which replica sent it.
+    envOf: (index) => ({ OPENAI_MODEL: `gpt-replica-${index}` }),
   });
   return cluster;
 }
@@ -79,13 +80,15 @@ describe("two replicas on the OpenAI-compatible backend", () => {
       await until(() => running.postsIn(root.ts).length === 1, "the first answer");
       await running.mention(0, "slow two", root.ts);
       await until(() => (simulator?.chatRequests.length ?? 0) === 2, "the slow call");
-      const victim = running.replica(0);
+      // Either replica may have taken the session: kill the one whose call is under way.
+      const holder = simulator?.chatRequests[1]?.model === "gpt-replica-1" ? 1 : 0;
+      const victim = running.replica(holder);
       void victim.child.kill("SIGKILL");
       await victim.child.exited;
       await until(() => running.postsIn(root.ts).length === 2, "the other replica's notice", 60_000);
       expect(running.postsIn(root.ts)[1]).toContain("your answer was lost while I restarted");
 
-      await running.mention(1, "three", root.ts);
+      await running.mention(1 - holder, "three", root.ts);
       await until(() => running.postsIn(root.ts).length === 3, "the third answer", 60_000);
       expect(running.postsIn(root.ts)[2]).toBe("answer: three");
       // The lost call is never sent again, and its question is not in the history.
