@@ -270,6 +270,15 @@ export function followUpRest(apiUrl: string): REST {
   return new REST({ api: apiUrl, retries: 0 });
 }
 
+/**
+ * The REST client for thread-context reads: it rejects on a rate limit instead of waiting it out (the
+ * question must not wait for its context; see `ContextReads`). Its own client, so the bot's posts keep
+ * discord.js's waiting and retrying.
+ */
+export function contextRest(apiUrl: string, botToken: string): REST {
+  return new REST({ api: apiUrl, rejectOnRateLimit: () => true }).setToken(botToken);
+}
+
 async function guarded<T>(token: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();

@@ -2,9 +2,10 @@
  * The conversation a Discord question was asked in, for one that starts a session inside it (intake.ts
  * marks those): a server mention that replies to another message gets that one message; a mention in
  * a thread the bot has no session in gets the thread's recent messages (one GET before the question).
- * Through discord.js's REST client. Only that message or that thread is ever read.
+ * Only that message or that thread is ever read, through a REST client of its own that never waits out
+ * a rate limit (`contextRest`).
  */
-import { type APIMessage, MessageType, type REST } from "discord.js";
+import { type APIMessage, MessageType, RateLimitError, type REST } from "discord.js";
 import type { ContextMessage, ReplyAddress } from "../../src/types.js";
 import { oneMessage, recentMessages } from "./api.js";
 import { stripBotMentions } from "./events.js";
@@ -29,8 +30,49 @@ export function contextMarkOf(address: ReplyAddress): ContextMark | null {
   return { context, contextChannel, contextMessage };
 }
 
+export interface ContextReadsOptions {
+  /** Rejects on a rate limit instead of waiting it out (`contextRest`). */
+  rest: REST;
+  /** The bot's user id, once connected: its messages read for context are the assistant's. */
+  botId: () => string | undefined;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The context reads of one process. The core gives a read 4 seconds and then sends the plain
+ * question: a rate-limited read is given up at once instead (the question is not held back), and
+ * reads after it are not even tried until Discord's Retry-After has passed.
+ */
+export class ContextReads {
+  readonly #options: ContextReadsOptions;
+  /** Until when (ms since the epoch) Discord asked for no more reads. */
+  #pausedUntil = 0;
+
+  constructor(options: ContextReadsOptions) {
+    this.#options = options;
+  }
+
+  /** The earlier messages, oldest first, at most `maxMessages`; rejects when rate-limited, now or still. */
+  async read(mark: ContextMark, maxMessages: number, signal: AbortSignal): Promise<ContextMessage[]> {
+    const now = this.#options.now ?? Date.now;
+    const waitMs = this.#pausedUntil - now();
+    if (waitMs > 0) throw new Error(`discord: context reads are rate-limited for ${waitMs} ms more`);
+    try {
+      return await readContext(this.#options.rest, this.#options.botId(), mark, maxMessages, signal);
+    } catch (error) {
+      if (error instanceof RateLimitError) {
+        // Retry-After; a limit discord.js foresaw before sending (no 429 yet) has only its reset time.
+        const retryMs = error.retryAfter > 0 ? error.retryAfter : error.timeToReset;
+        this.#pausedUntil = Math.max(this.#pausedUntil, now() + retryMs);
+      }
+      throw error;
+    }
+  }
+}
+
 /** The earlier messages, oldest first, at most `maxMessages`; the bot's own are the assistant's. */
-export async function readContext(
+async function readContext(
   rest: REST,
   botId: string | undefined,
   mark: ContextMark,

@@ -2,9 +2,10 @@ import { once } from "node:events";
 import type { Adapter, AdapterContext } from "../../src/adapter.js";
 import type { DiscordConfig } from "../../src/config.js";
 import { Access } from "./access.js";
-import { followUpRest, isGuildMember, recentMessages } from "./api.js";
+import { contextRest, followUpRest, isGuildMember, recentMessages } from "./api.js";
 import { createClient, explainStartFailure, GATEWAY_INTENTS, watchConnection } from "./client.js";
 import { CommandIntake } from "./command-intake.js";
+import { ContextReads } from "./context.js";
 import { registerFeedback } from "./feedback.js";
 import { Intake } from "./intake.js";
 import { type PortOptions, threadPort } from "./port.js";
@@ -58,7 +59,10 @@ export function createDiscordAdapter(
     typingIntervalMs: options.typingIntervalMs ?? 8000,
     typingLoops,
     feedback: context.feedback,
-    botId: () => client.user?.id,
+    contextReads: new ContextReads({
+      rest: contextRest(config.apiUrl, config.botToken),
+      botId: () => client.user?.id,
+    }),
     followUps: followUpRest(config.apiUrl),
   };
   // Listeners go on before login(): events that arrive while login() settles are not lost.

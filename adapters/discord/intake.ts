@@ -8,7 +8,7 @@ import { shouldTellRefusal } from "../../src/refusals.js";
 import type { ChatMessage } from "../../src/types.js";
 import type { Access } from "./access.js";
 import { REFUSAL } from "./access.js";
-import { startThread, threadInfo } from "./api.js";
+import { threadInfo } from "./api.js";
 import type { ContextMark } from "./context.js";
 import { classify, type MessageView, NOT_OUR_THREAD, type Trigger, viewOf } from "./events.js";
 import { type PortTarget, postNote } from "./port.js";
@@ -149,31 +149,20 @@ export class Intake {
       }
       case "mention": {
         const guild = view.guildId ?? "unknown";
-        const threadId = await startThread(
-          this.#options.rest,
-          view.channelId,
-          view.id,
-          trigger.threadName,
-        ).catch((error: unknown) => {
-          // Without a thread (no permission, archived channel…) the question is still answered, in place.
-          logger.warn({ err: error, channelId: view.channelId }, "discord: could not start a thread");
-          return null;
-        });
-        const target = threadId
-          ? { channelId: threadId, replyTo: null, questionId: view.id, askedIn: view.channelId }
-          : here;
         // A reply to another message: the assistant gets that message with the question.
         const mark: ContextMark | null = view.repliesTo && {
           context: "reply",
           contextChannel: view.repliesTo.channelId,
           contextMessage: view.repliesTo.messageId,
         };
-        // A thread started on a message has the message's id: the session is the same either way.
+        // The port starts the thread when the work on the question begins (port.ts), so a question
+        // refused or taken by another replica leaves none. It will have the question's id: the session
+        // is the same whether it can be started or not.
         await this.#submit(
           view,
           trigger.text,
           { workspace: guild, channel: view.channelId, thread: view.id },
-          target,
+          { ...here, threadName: trigger.threadName },
           mark,
         );
         return;

@@ -1,5 +1,5 @@
 import type { REST } from "discord.js";
-import type { FeedbackPort, ThreadPort } from "../../src/adapter.js";
+import type { FeedbackPort, PostContext, ThreadPort } from "../../src/adapter.js";
 import type { Logger } from "../../src/logger.js";
 import { sleep } from "../../src/pipeline/sleep.js";
 import type { Reply, ReplyAddress, ReplyKind } from "../../src/types.js";
@@ -14,38 +14,41 @@ import {
   startThread,
   TOKEN_LIFETIME_MS,
 } from "./api.js";
-import { type ContextMark, contextMarkOf, readContext } from "./context.js";
+import { type ContextMark, type ContextReads, contextMarkOf } from "./context.js";
 import { FEEDBACK_TOKEN_CHARS, feedbackRow, messageBody, nonceFor, renderReply } from "./render.js";
 
 /** The longest an answer waits for a typing request still on its way. */
 const TYPING_WAIT_MS = 1000;
 
 export interface PortTarget {
-  /** Where the replies go: the DM channel or the thread. */
+  /** The channel the question is in (a DM, a text channel, a thread): replies go here unless in a thread started on it. */
   channelId: string;
-  /** The question, shown as what the first message answers; null in a thread started on it. */
+  /** The question, shown as what the first message answers when it is posted in `channelId`. */
   replyTo: string | null;
   /**
    * The question's message id. Nonces derive from it, not from a per-process request id, so that
    * when a rolling restart briefly runs two processes that both answer it, Discord keeps one post.
    */
   questionId: string;
-  /** The channel the question is in, when not `channelId` (the thread started on it): for a reaction. */
-  askedIn?: string;
+  /**
+   * A server mention: the name of the thread the conversation goes on in, started on the question by
+   * the port when the work on it begins, not at intake (see `channelPort`). Absent: no thread.
+   */
+  threadName?: string;
 }
 
 /** The target a Discord message was stored with, checked: a malformed one is a bug, not a reply. */
 function portTarget(address: ReplyAddress): PortTarget {
-  const { channelId, replyTo, questionId, askedIn } = address;
+  const { channelId, replyTo, questionId, threadName } = address;
   if (
     typeof channelId !== "string" ||
     typeof questionId !== "string" ||
     !(replyTo === null || typeof replyTo === "string") ||
-    !(askedIn === undefined || typeof askedIn === "string")
+    !(threadName === undefined || typeof threadName === "string")
   ) {
     throw new Error("not a Discord reply address");
   }
-  return { channelId, replyTo, questionId, ...(askedIn === undefined ? {} : { askedIn }) };
+  return { channelId, replyTo, questionId, ...(threadName === undefined ? {} : { threadName }) };
 }
 
 export interface PortOptions {
@@ -57,11 +60,8 @@ export interface PortOptions {
   typingLoops: Set<NodeJS.Timeout>;
   /** Packs the 👍/👎 payload of answers; null when FEEDBACK=off. */
   feedback: FeedbackPort | null;
-  /**
-   * The bot's user id, once connected: its messages in a thread read for context are the assistant's.
-   * @default none known
-   */
-  botId?: () => string | undefined;
+  /** Reads the conversation a marked question was asked in (one per process: it remembers rate limits). */
+  contextReads: ContextReads;
   /** Sends interaction follow-ups, never retrying by itself (see `followUpRest`). */
   followUps: REST;
   /** @default Date.now */
@@ -80,16 +80,54 @@ export function threadPort(address: ReplyAddress, options: PortOptions): ThreadP
   return channelPort(portTarget(address), options, contextMarkOf(address));
 }
 
-/** The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting. */
+/**
+ * Refusals of a question nobody began to answer (busy, too long, over quota): only the asker needs
+ * them. A slash command's are ephemeral; a mention's stay under the question and start no thread, as
+ * no conversation began.
+ */
+const REFUSALS: ReadonlySet<ReplyKind> = new Set(["busy", "too_long", "over_quota"]);
+
+/** Where a reply goes: a channel, and the message its first part answers there. */
+interface Place {
+  channelId: string;
+  replyTo: string | null;
+}
+
+/**
+ * The core's handle on one Discord conversation: posts replies and keeps "typing…" up while waiting.
+ * A server mention's thread is started here, when the work on the question begins (or by its first
+ * reply that belongs in it, after a restart), never at intake: a question refused, or taken by another
+ * replica, leaves no empty thread. Starting it again is harmless (Discord answers 160004 and the
+ * thread has the question's id), so any process may do it; if it cannot be started, the replies go
+ * under the question.
+ */
 export function channelPort(
   target: PortTarget,
   options: PortOptions,
   mark: ContextMark | null = null,
 ): ThreadPort {
   const { rest, logger, typingIntervalMs, typingLoops } = options;
+  const inPlace: Place = { channelId: target.channelId, replyTo: target.replyTo };
+  /** The thread started on the question, once asked for; shared by typing and replies. */
+  let thread: Promise<Place> | null = null;
   let loop: NodeJS.Timeout | undefined;
   /** The typing request on its way, if any (never rejects); awaited so it cannot land after the answer. */
   let typing: Promise<void> | null = null;
+
+  /** Where the conversation goes on: the question's thread (started now if need be), or in place. */
+  const conversation = (): Promise<Place> => {
+    const name = target.threadName;
+    if (name === undefined) return Promise.resolve(inPlace);
+    thread ??= startThread(rest, target.channelId, target.questionId, name).then(
+      (threadId) => ({ channelId: threadId, replyTo: null }),
+      (error: unknown) => {
+        // Without a thread (no permission, archived channel…) the question is still answered, in place.
+        logger.warn({ err: error, channelId: target.channelId }, "discord: could not start a thread");
+        return inPlace;
+      },
+    );
+    return thread;
+  };
 
   const stopTyping = async () => {
     if (loop) {
@@ -119,35 +157,45 @@ export function channelPort(
 
   return {
     /** Posts the reply's messages in order; the first answers the question. Throws if one fails. */
-    async post(reply: Reply) {
-      if (reply.quiet)
-        return addReaction(rest, target.askedIn ?? target.channelId, target.questionId, QUIET_SIGN);
+    async post(reply: Reply, context?: PostContext) {
+      // On the question itself, in the channel it was asked in: a quiet sign opens nothing.
+      if (reply.quiet) return addReaction(rest, target.channelId, target.questionId, QUIET_SIGN);
       // A typing request that lands after the answer would show "typing…" again for 10 s: stop first.
       await stopTyping();
+      // A refusal at intake (never recorded, so never recovered) finds no work begun: it stays in place.
+      // One of a question already worked on (the model found it too long) goes where the work showed.
+      const fresh = thread === null && context?.recovered !== true;
+      const place = REFUSALS.has(reply.kind) && fresh ? inPlace : await conversation();
       const parts = renderReply(reply);
       const buttons = await feedbackRowFor(reply);
       for (const [index, content] of parts.entries()) {
         const body = messageBody(content, {
           nonce: nonceFor(target.questionId, index),
-          replyTo: index === 0 ? target.replyTo : null,
+          replyTo: index === 0 ? place.replyTo : null,
           ...(buttons && index === parts.length - 1 ? { components: [buttons] } : {}),
         });
-        await postMessage(rest, target.channelId, body);
+        await postMessage(rest, place.channelId, body);
       }
     },
     /** Discord has no revocation the bot learns of before a post fails: always worth trying. */
     canReply: () => true,
     /** Marked by the intake: a reply to another message, or a mention in a thread new to the bot. */
     async readContext(maxMessages, signal) {
-      return mark ? readContext(rest, options.botId?.(), mark, maxMessages, signal) : [];
+      return mark ? options.contextReads.read(mark, maxMessages, signal) : [];
     },
+    /**
+     * Starts the question's thread, if it gets one, and types there: people see at once where the
+     * answer will come. (Typing in the channel instead would stay up there for up to 10 s after the
+     * answer appeared in the thread: Discord clears it only on a message in the same channel.)
+     */
     startWorking() {
-      const channelId = target.channelId;
+      const where = conversation();
       const type = () => {
-        const request: Promise<void> = sendTyping(rest, channelId)
+        const request: Promise<void> = where
+          .then(({ channelId }) => sendTyping(rest, channelId))
           .catch((error: unknown) => {
             // Typing is a nicety: a failure is not worth more than a debug line.
-            logger.debug({ err: error, channelId }, "discord: could not send the typing indicator");
+            logger.debug({ err: error }, "discord: could not send the typing indicator");
           })
           .then(() => {
             if (typing === request) typing = null;
@@ -211,8 +259,6 @@ function interactionAddress(address: ReplyAddress): InteractionAddress {
   return { kind: "interaction", applicationId, token, issuedAt, channelId, replyId, threadName, questionId };
 }
 
-/** Notices only the asker needs to see (over quota: so a busy channel is not filled with refusals). */
-const EPHEMERAL: ReadonlySet<ReplyKind> = new Set(["busy", "too_long", "over_quota"]);
 /** Follow-ups Discord surely did not post (502/503) are sent again this often, after this back-off. */
 const FOLLOW_UP_RETRIES = 3;
 const FOLLOW_UP_BACKOFF_MS = 500;
@@ -292,7 +338,7 @@ function interactionPort(address: InteractionAddress, options: PortOptions): Thr
       if (!live()) return ordinary(parts, 0);
       let sent = 0;
       try {
-        if (EPHEMERAL.has(reply.kind)) {
+        if (REFUSALS.has(reply.kind)) {
           await deleteOriginal(rest, applicationId, token).catch((error: unknown) => {
             log.debug({ err: error }, "discord: could not delete the deferred reply");
           });

@@ -41,8 +41,10 @@ export interface DiscordGatewayDouble {
   readonly connections: number;
   /** READY or RESUMED payloads sent so far: one per usable session. */
   readonly sessionsStarted: number;
-  /** Sends a dispatch (op 0) on the current connection. */
+  /** Sends a dispatch (op 0) on the current connection, or on every open one once `broadcast` is set. */
   dispatch(event: string, data: unknown): void;
+  /** Every connection gets each dispatch, as every replica on one shard does from Discord. @default false */
+  broadcast: boolean;
   /** Closes the current connection from the server side, as Discord does on a restart. */
   dropConnection(code?: number): void;
   /**
@@ -70,6 +72,7 @@ export async function startDiscordGateway(options: GatewayDoubleOptions): Promis
   let sequence = 0;
   let connections = 0;
   let sessionsStarted = 0;
+  let broadcast = false;
   const sessionId = randomUUID().replaceAll("-", "");
 
   const send = (socket: WebSocket, payload: GatewayPayload) => socket.send(JSON.stringify(payload));
@@ -131,10 +134,18 @@ export async function startDiscordGateway(options: GatewayDoubleOptions): Promis
     get sessionsStarted() {
       return sessionsStarted;
     },
+    get broadcast() {
+      return broadcast;
+    },
+    set broadcast(value) {
+      broadcast = value;
+    },
     dispatch(event, data) {
       if (!current || current.readyState !== current.OPEN)
         throw new Error("the gateway double has no open connection");
-      dispatchOn(current, event, data);
+      if (!broadcast) return dispatchOn(current, event, data);
+      for (const socket of server.clients)
+        if (socket.readyState === socket.OPEN) dispatchOn(socket, event, data);
     },
     roundTrip(timeoutMs) {
       const heartbeatsBefore = received.filter((p) => p.op === Op.Heartbeat).length;

@@ -1,4 +1,6 @@
+import { RateLimitError, type REST } from "discord.js";
 import { describe, expect, it } from "vitest";
+import { type ContextMark, ContextReads } from "../../../adapters/discord/context.js";
 import { ASSISTANT_SPEAKER, CONTEXT_FOOTER, CONTEXT_HEADER } from "../../../src/pipeline/context.js";
 import {
   type DiscordHarness,
@@ -9,6 +11,7 @@ import {
   BOT_USER,
   DM_CHANNEL_ID,
   GUILD_ID,
+  messagePayload,
   OTHER_USER,
   snowflake,
   TEXT_CHANNEL_ID,
@@ -133,6 +136,30 @@ describe("Discord thread context (real discord.js, REST double, real core)", () 
     expect(warned).toHaveLength(1);
   });
 
+  it("a rate-limited read is not waited for, and reads wait out its Retry-After", async () => {
+    const h = await withContext();
+    h.rest.override = (call) =>
+      call.method === "GET" && /\/messages\/\d+$/.test(call.path)
+        ? {
+            status: 429,
+            body: { message: "You are being rate limited.", retry_after: 30, global: false },
+            headers: { "retry-after": "30" },
+          }
+        : undefined;
+    const earlier = h.say("something said before", { author: OTHER_USER });
+    const first = replyMention(h, "is that right?", earlier);
+    await h.rest.messagesIn(first, 1);
+    const second = replyMention(h, "and this?", earlier);
+    await h.rest.messagesIn(second, 1);
+    expect(bodies(h)).toEqual(["is that right?", "and this?"]);
+    // One read, given up on Discord's 429 (not on the 4 s timeout); the next one not even tried.
+    expect(reads(h)).toHaveLength(1);
+    const warned = h.core.logLines.filter((line) => line.includes("the question goes alone"));
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toContain("RateLimitError");
+    expect(warned[1]).toContain("rate-limited for");
+  });
+
   it("with the OpenAI backend the chat request's user message carries the block", async () => {
     const h = await withContext({ core: { backend: "openai", threadContext: LIMITS } });
     const earlier = h.say("The webhook returns 500", { author: OTHER_USER });
@@ -144,5 +171,48 @@ describe("Discord thread context (real discord.js, REST double, real core)", () 
         "\n",
       ),
     });
+  });
+});
+
+describe("ContextReads", () => {
+  const mark: ContextMark = { context: "reply", contextChannel: "C", contextMessage: "M" };
+  const rateLimited = (retryAfter: number) =>
+    new RateLimitError({
+      timeToReset: retryAfter,
+      limit: 5,
+      method: "GET",
+      hash: "h",
+      url: "http://127.0.0.1/api/v10/channels/C/messages/M",
+      route: "/channels/:id/messages/:id",
+      majorParameter: "C",
+      global: false,
+      retryAfter,
+      sublimitTimeout: 0,
+      scope: "user",
+    });
+
+  it("skips reads until the Retry-After of a rate-limited one has passed", async () => {
+    let clock = 1_000_000;
+    let answer: () => Promise<unknown> = () => Promise.reject(rateLimited(30_000));
+    let calls = 0;
+    const rest = {
+      get: () => {
+        calls++;
+        return answer();
+      },
+    } as unknown as REST;
+    const reads = new ContextReads({ rest, botId: () => undefined, now: () => clock });
+    const signal = new AbortController().signal;
+
+    await expect(reads.read(mark, 20, signal)).rejects.toBeInstanceOf(RateLimitError);
+    answer = async () => messagePayload({ id: "M", content: "hello", author: OTHER_USER });
+    clock += 29_999;
+    await expect(reads.read(mark, 20, signal)).rejects.toThrow(/rate-limited for 1 ms more/);
+    expect(calls).toBe(1);
+    clock += 1;
+    await expect(reads.read(mark, 20, signal)).resolves.toEqual([
+      { speaker: "Grace", fromAssistant: false, text: "hello" },
+    ]);
+    expect(calls).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 import type { REST } from "discord.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ContextReads } from "../../../adapters/discord/context.js";
 import { channelPort } from "../../../adapters/discord/port.js";
 import { feedbackRow } from "../../../adapters/discord/render.js";
 import type { FeedbackClient } from "../../../src/assistant/types.js";
@@ -28,6 +29,9 @@ function fakeRest(fail: (route: string) => boolean = () => false) {
   return { rest, posts };
 }
 
+/** No port here is marked for a context read: nothing is read. */
+const contextReads = new ContextReads({ rest: {} as REST, botId: () => undefined });
+
 describe("channelPort", () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -48,9 +52,11 @@ describe("channelPort", () => {
         typingLoops: loops,
         feedback: null,
         followUps: rest,
+        contextReads,
       },
     );
     const stop = port.startWorking();
+    await vi.advanceTimersByTimeAsync(0);
     expect(posts.map((p) => p.route)).toEqual(["/channels/C/typing"]);
     await vi.advanceTimersByTimeAsync(7999);
     expect(posts).toHaveLength(1);
@@ -70,7 +76,15 @@ describe("channelPort", () => {
     const { logger } = memoryLogger();
     const port = channelPort(
       { channelId: "C", replyTo: null, questionId: "Q" },
-      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: null, followUps: rest },
+      {
+        rest,
+        logger,
+        typingIntervalMs: 8000,
+        typingLoops: new Set(),
+        feedback: null,
+        followUps: rest,
+        contextReads,
+      },
     );
     const stop = port.startWorking();
     await vi.advanceTimersByTimeAsync(8000);
@@ -89,6 +103,7 @@ describe("channelPort", () => {
         typingLoops: new Set(),
         feedback: null,
         followUps: rest,
+        contextReads,
       },
     );
     await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: "r1", feedback: null });
@@ -105,7 +120,15 @@ describe("channelPort", () => {
     const { recorder, store } = testRecorder(new UnusedFeedbackClient(), logger, new Metrics());
     const port = channelPort(
       { channelId: "C", replyTo: "Q", questionId: "Q" },
-      { rest, logger, typingIntervalMs: 8000, typingLoops: new Set(), feedback: recorder, followUps: rest },
+      {
+        rest,
+        logger,
+        typingIntervalMs: 8000,
+        typingLoops: new Set(),
+        feedback: recorder,
+        followUps: rest,
+        contextReads,
+      },
     );
     const feedback = { answerId: "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", sessionId: "discord__dm/1500/1600" };
     await port.post({ kind: "answer", text: "word ".repeat(1000), requestId: feedback.answerId, feedback });
@@ -131,6 +154,7 @@ describe("channelPort", () => {
       typingLoops: new Set<NodeJS.Timeout>(),
       feedback: null,
       followUps: first.rest,
+      contextReads,
     };
     const target = { channelId: "C", replyTo: "Q", questionId: "Q" };
     await channelPort(target, { ...options, rest: first.rest }).post({
@@ -180,6 +204,7 @@ describe("channelPort and a typing request still on its way", () => {
         typingLoops: new Set(),
         feedback: null,
         followUps: rest,
+        contextReads,
       },
     );
     const stop = port.startWorking();

@@ -14,12 +14,14 @@ function quotas(fields: Partial<QuotaConfig>): HarnessOptions {
 const isReaction = (call: RestCall) => call.method === "PUT" && call.path.includes("/reactions/");
 
 describe("Discord usage quotas (real discord.js, real core)", () => {
-  it("the first mention over quota in a channel gets the notice, the next one there a ⏳ reaction", async () => {
+  it("the first mention over quota in a channel gets the notice under it, the next one there a ⏳ reaction; neither a thread", async () => {
     const h = await start(quotas({ perWorkspace: { limit: 1, unit: "hour" } }));
     const first = h.mention("first");
     await h.rest.messagesIn(first, 1);
     const second = h.mention("second");
-    const [notice] = await h.rest.messagesIn(second, 1);
+    // In the channel, as a reply to the question: told to everyone there, and no thread with only a refusal.
+    const [notice] = await h.rest.messagesIn(TEXT_CHANNEL_ID, 1);
+    expect(notice?.body.message_reference).toEqual({ message_id: second, fail_if_not_exists: false });
     expect(notice?.content).toBe(
       "This workspace has reached its limit of 1 question an hour, so I didn't pass this one on. Questions can be asked again in 1 hour.",
     );
@@ -30,6 +32,10 @@ describe("Discord usage quotas (real discord.js, real core)", () => {
       `/channels/${TEXT_CHANNEL_ID}/messages/${third}/reactions/${encodeURIComponent(QUIET_SIGN)}/@me`,
     );
     expect(h.rest.created.filter((m) => m.channelId === third)).toEqual([]);
+    const threadStarts = h.rest.calls.filter((call) => call.path.endsWith("/threads"));
+    expect(threadStarts.map((call) => call.path)).toEqual([
+      `/channels/${TEXT_CHANNEL_ID}/messages/${first}/threads`,
+    ]);
     expect(h.core.simulator.received.map((r) => r.body)).toEqual(["first"]);
     expect((await h.core.metrics.quotaRefusals.get()).values).toEqual([
       expect.objectContaining({ labels: { platform: "discord", kind: "workspace" }, value: 2 }),

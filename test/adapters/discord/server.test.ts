@@ -70,12 +70,15 @@ describe("Discord server mentions", () => {
       "MESSAGE_CREATE",
       h.rest.history.get(TEXT_CHANNEL_ID)?.find((m) => m.id === question),
     );
-    await h.gateway.roundTrip();
-    await h.rest.waitForCalls((c) => c.path.endsWith("/threads"), 2);
-    h.dm("barrier");
-    await h.rest.messagesIn(DM_CHANNEL_ID, 1);
+    // Messages of one channel are handled in order: once this one is answered, the redelivery was handled.
+    const barrier = h.mention("barrier");
+    await h.rest.messagesIn(barrier, 1);
     expect(h.rest.created.filter((m) => m.channelId === question)).toHaveLength(1);
     expect(h.core.simulator.received.map((r) => r.body)).toEqual(["asked twice", "barrier"]);
+    expect(threadCalls(h).map((c) => c.path)).toEqual([
+      `/channels/${TEXT_CHANNEL_ID}/messages/${question}/threads`,
+      `/channels/${TEXT_CHANNEL_ID}/messages/${barrier}/threads`,
+    ]);
   });
 
   it("answers in the channel when it cannot start a thread", async () => {
@@ -87,6 +90,8 @@ describe("Discord server mentions", () => {
     const question = h.mention("no threads here");
     const [answer] = await h.rest.messagesIn(TEXT_CHANNEL_ID, 1);
     expect(answer?.body.message_reference).toEqual({ message_id: question, fail_if_not_exists: false });
+    expect(h.rest.calls.some((c) => c.path === `/channels/${TEXT_CHANNEL_ID}/typing`)).toBe(true);
+    expect(h.rest.calls.some((c) => c.path === `/channels/${question}/typing`)).toBe(false);
     expect(h.core.simulator.received[0]?.sessionId).toBe(
       `discord__${GUILD_ID}/${TEXT_CHANNEL_ID}/${question}`,
     );
