@@ -34,6 +34,7 @@ import { IntakeUnavailableError, SlackIntake } from "./intake.js";
 import { registerSlackMetrics } from "./metrics.js";
 import { type SlackPortDeps, threadPort } from "./port.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+import { RepliesPace } from "./replies-pace.js";
 import { registerAgentSurface } from "./surface.js";
 import { UserDirectory } from "./users.js";
 
@@ -51,7 +52,10 @@ export interface SlackAdapterOptions {
   credentialProbeMs?: number;
   /** ...and at most this often when a held message asks. @default 5_000 */
   credentialRecheckMs?: number;
-  /** The poster's timeouts (see SlackPoster); its look-up pace is SLACK_LOOKUPS_PER_MINUTE. */
+  /**
+   * The poster's timeouts (see SlackPoster) and clock (conversations.replies' pace keeps time by it
+   * too); that pace is SLACK_LOOKUPS_PER_MINUTE.
+   */
   posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "clock">;
   /** Limits of /slack/events (see createEventsGuard). */
   events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
@@ -171,6 +175,12 @@ export function createSlackAdapter(
     ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
   const users = new UserDirectory(call, logger);
+  // One pace for conversations.replies: Slack limits the method, not each of its two callers.
+  const clock = options.posting?.clock;
+  const replies = new RepliesPace({
+    perMinute: config.lookupsPerMinute,
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
   const health = new CredentialHealth({
     probe: async () => {
       await callWithin(call, "auth.test", {}, CALL_TIMEOUT_MS);
@@ -185,7 +195,7 @@ export function createSlackAdapter(
       logger,
       metrics,
       onCredentialError: (code) => health.report(code),
-      lookupsPerMinute: config.lookupsPerMinute,
+      replies,
       ...options.posting,
     }),
     call,
@@ -193,7 +203,7 @@ export function createSlackAdapter(
     health,
     logger,
     metrics,
-    threads: new SlackThreadReader({ call, users, bot: () => bot, logger }),
+    threads: new SlackThreadReader({ call, users, bot: () => bot, logger, replies }),
     hangBudgetMs: options.hangBudgetMs ?? HANG_BUDGET_MS,
   };
   const intake = new SlackIntake({
