@@ -31,6 +31,7 @@ import { isFeedbackPayload, registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
+import { acknowledgeForeignInteractivity } from "./interactivity.js";
 import { registerSlackMetrics } from "./metrics.js";
 import { type SlackPortDeps, threadPort } from "./port.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
@@ -226,8 +227,12 @@ export function createSlackAdapter(
     if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
+  /** Only the bridge's own buttons and modal: Bolt has no listener for any other interactive payload. */
+  const ownInteractivity = (body: Readonly<Record<string, unknown>>) =>
+    context.feedback !== null && isFeedbackPayload(body);
   registerAgentSurface(app, { call, logger, prompts: config.suggestedPrompts });
   if (context.feedback) registerFeedback(app, { recorder: context.feedback, call, logger });
+  acknowledgeForeignInteractivity(app, { ours: ownInteractivity, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
@@ -253,8 +258,7 @@ export function createSlackAdapter(
       ...options.events,
       forwards: (body) =>
         body.type === "url_verification" ||
-        // Only the bridge's own buttons and modal: Bolt has no listener for any other.
-        (context.feedback !== null && isFeedbackPayload(body)) ||
+        ownInteractivity(body) ||
         (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
       forward: (request, response) => receiver.requestListener(request, response),
       onCredentialEvent: (event) => credentialEvent(event),
