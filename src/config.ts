@@ -35,8 +35,9 @@ export interface SlackConfig {
   /** SLACK_SUGGESTED_PROMPTS: shown in the bot's Messages tab (each is both title and message); at most 4. */
   suggestedPrompts: readonly string[];
   /**
-   * SLACK_LOOKUPS_PER_MINUTE: conversations.replies calls a minute for finding out whether a timed-out
-   * post was made (Tier 3, about 50, for internal apps; 1 for distributed apps outside the Marketplace).
+   * SLACK_LOOKUPS_PER_MINUTE: conversations.replies calls a minute, look-ups of timed-out posts and
+   * thread-context reads together (Tier 3, about 50, for internal apps; 1 for distributed apps outside
+   * the Marketplace).
    */
   lookupsPerMinute: number;
 }

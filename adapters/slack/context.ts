@@ -3,11 +3,14 @@
  * (intake.ts marks those): `conversations.replies` through the one transport (api.ts), once per such
  * mention. Slack pages a thread OLDEST first from its parent, so the newest messages are on the last
  * page: the reader pages to the message asked about (at most MAX_PAGES pages of PAGE_LIMIT) and keeps
- * the newest. A rate-limited read is not waited for: later reads are skipped until its Retry-After.
+ * the newest. Each page is a call of the method's one pace (replies-pace.ts), shared with the
+ * poster's look-ups: a read never waits for it, it goes without context when no call is left or a
+ * 429's Retry-After still holds (its own or a look-up's).
  */
 import type { Logger } from "../../src/logger.js";
 import type { ContextMessage } from "../../src/types.js";
 import { type SlackAnswer, type SlackCaller, SlackRateLimitedError } from "./api.js";
+import type { RepliesPace } from "./replies-pace.js";
 import { readableText, unnamedMentions } from "./tokens.js";
 import type { UserDirectory } from "./users.js";
 
@@ -26,8 +29,8 @@ export interface SlackContextOptions {
   /** Who the bot is (from auth.test at start): its messages are the assistant's. */
   bot: () => { botUserId?: string; botId?: string } | null;
   logger: Logger;
-  /** @default Date.now */
-  now?: () => number;
+  /** The pace of conversations.replies, shared with the poster's look-ups. */
+  replies: RepliesPace;
 }
 
 /** Where the question was asked, as its reply address holds it. */
@@ -39,23 +42,16 @@ export interface ContextTarget {
   ts: string;
 }
 
-/** The reads of one adapter; remembers a rate limit so later reads do not run into it again. */
+/** The reads of one adapter, each page in a turn of conversations.replies' shared pace. */
 export class SlackThreadReader {
   readonly #options: SlackContextOptions;
-  readonly #now: () => number;
-  /** Until when conversations.replies is rate-limited (ms since the epoch). */
-  #limitedUntil = 0;
 
   constructor(options: SlackContextOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
   }
 
   /** The thread's messages before the question, oldest first, at most `maxMessages` (the newest). */
   async read(target: ContextTarget, maxMessages: number, signal: AbortSignal): Promise<ContextMessage[]> {
-    const wait = this.#limitedUntil - this.#now();
-    if (wait > 0)
-      throw new Error(`conversations.replies is rate-limited for ${Math.ceil(wait / 1000)} s more`);
     const earlier: Array<Record<string, unknown>> = [];
     let cursor: string | undefined;
     for (let page = 1; ; page++) {
@@ -85,11 +81,20 @@ export class SlackThreadReader {
   }
 
   async #page(target: ContextTarget, cursor: string | undefined, signal: AbortSignal): Promise<SlackAnswer> {
+    const { replies } = this.#options;
+    if (!replies.tryTake()) {
+      const limitedMs = replies.limitedForMs();
+      throw new Error(
+        limitedMs > 0
+          ? `conversations.replies is rate-limited for ${Math.ceil(limitedMs / 1000)} s more`
+          : "no conversations.replies call is left this minute (SLACK_LOOKUPS_PER_MINUTE)",
+      );
+    }
     const args = { channel: target.channel, ts: target.thread, limit: PAGE_LIMIT, cursor };
     try {
       return await this.#options.call("conversations.replies", args, signal);
     } catch (error) {
-      if (error instanceof SlackRateLimitedError) this.#limitedUntil = this.#now() + error.retryAfterMs;
+      if (error instanceof SlackRateLimitedError) replies.limited(error.retryAfterMs);
       throw error;
     }
   }

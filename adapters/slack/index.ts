@@ -31,9 +31,11 @@ import { isFeedbackPayload, registerFeedback } from "./feedback.js";
 import { createEventsGuard, type EventsGuardOptions } from "./http-guard.js";
 import { WorkingIndicator } from "./indicator.js";
 import { IntakeUnavailableError, SlackIntake } from "./intake.js";
+import { acknowledgeForeignInteractivity } from "./interactivity.js";
 import { registerSlackMetrics } from "./metrics.js";
 import { type SlackPortDeps, threadPort } from "./port.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+import { RepliesPace } from "./replies-pace.js";
 import { registerAgentSurface } from "./surface.js";
 import { UserDirectory } from "./users.js";
 
@@ -51,7 +53,10 @@ export interface SlackAdapterOptions {
   credentialProbeMs?: number;
   /** ...and at most this often when a held message asks. @default 5_000 */
   credentialRecheckMs?: number;
-  /** The poster's timeouts (see SlackPoster); its look-up pace is SLACK_LOOKUPS_PER_MINUTE. */
+  /**
+   * The poster's timeouts (see SlackPoster) and clock (conversations.replies' pace keeps time by it
+   * too); that pace is SLACK_LOOKUPS_PER_MINUTE.
+   */
   posting?: Pick<SlackPosterOptions, "attemptTimeoutMs" | "checkDelayMs" | "clock">;
   /** Limits of /slack/events (see createEventsGuard). */
   events?: Pick<EventsGuardOptions, "maxBodyBytes" | "maxConcurrentReads" | "readTimeoutMs">;
@@ -171,6 +176,12 @@ export function createSlackAdapter(
     ...(options.statusRefreshMs === undefined ? {} : { statusRefreshMs: options.statusRefreshMs }),
   });
   const users = new UserDirectory(call, logger);
+  // One pace for conversations.replies: Slack limits the method, not each of its two callers.
+  const clock = options.posting?.clock;
+  const replies = new RepliesPace({
+    perMinute: config.lookupsPerMinute,
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
   const health = new CredentialHealth({
     probe: async () => {
       await callWithin(call, "auth.test", {}, CALL_TIMEOUT_MS);
@@ -185,7 +196,7 @@ export function createSlackAdapter(
       logger,
       metrics,
       onCredentialError: (code) => health.report(code),
-      lookupsPerMinute: config.lookupsPerMinute,
+      replies,
       ...options.posting,
     }),
     call,
@@ -193,7 +204,7 @@ export function createSlackAdapter(
     health,
     logger,
     metrics,
-    threads: new SlackThreadReader({ call, users, bot: () => bot, logger }),
+    threads: new SlackThreadReader({ call, users, bot: () => bot, logger, replies }),
     hangBudgetMs: options.hangBudgetMs ?? HANG_BUDGET_MS,
   };
   const intake = new SlackIntake({
@@ -216,8 +227,12 @@ export function createSlackAdapter(
     if (!intakeOpen && receiver instanceof HTTPReceiver) throw new IntakeUnavailableError("stopped");
     await intake.handle(args.body, args.event, args.context.botUserId);
   };
+  /** Only the bridge's own buttons and modal: Bolt has no listener for any other interactive payload. */
+  const ownInteractivity = (body: Readonly<Record<string, unknown>>) =>
+    context.feedback !== null && isFeedbackPayload(body);
   registerAgentSurface(app, { call, logger, prompts: config.suggestedPrompts });
   if (context.feedback) registerFeedback(app, { recorder: context.feedback, call, logger });
+  acknowledgeForeignInteractivity(app, { ours: ownInteractivity, logger });
   app.event("app_mention", listener);
   app.event("message", listener);
   // Socket Mode delivers these through Bolt; in HTTP mode the guard sees them first.
@@ -243,8 +258,7 @@ export function createSlackAdapter(
       ...options.events,
       forwards: (body) =>
         body.type === "url_verification" ||
-        // Only the bridge's own buttons and modal: Bolt has no listener for any other.
-        (context.feedback !== null && isFeedbackPayload(body)) ||
+        ownInteractivity(body) ||
         (body.type === "event_callback" && BOLT_EVENTS.has(String((body.event as { type?: unknown }).type))),
       forward: (request, response) => receiver.requestListener(request, response),
       onCredentialEvent: (event) => credentialEvent(event),

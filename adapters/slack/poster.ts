@@ -14,6 +14,7 @@ import {
 } from "./api.js";
 import type { SlackMetrics } from "./metrics.js";
 import type { SlackMessage } from "./render.js";
+import type { RepliesPace } from "./replies-pace.js";
 
 /** Where one message goes: a channel (or a user id, for the app's DM with them) and a thread root. */
 export interface PostTarget {
@@ -113,11 +114,10 @@ export interface SlackPosterOptions {
   /** Wait before the first look-up of a timed-out post, so a slow Slack has committed it. @default 2000 */
   checkDelayMs?: number;
   /**
-   * Look-ups (`conversations.replies`) per minute, shared by every post this process resolves. Slack
-   * allows internal apps Tier 3 (about 50 a minute); commercially distributed apps outside the
-   * Marketplace get 1 a minute (SLACK_LOOKUPS_PER_MINUTE). @default 50
+   * The pace of `conversations.replies`, shared with the thread-context reads: every look-up waits
+   * its turn there, and a 429 on one holds them all.
    */
-  lookupsPerMinute?: number;
+  replies: RepliesPace;
   /** For tests of the back-off. @default Math.random */
   random?: () => number;
   /** For tests of long waits (a fast clock). @default real time */
@@ -150,18 +150,12 @@ export class SlackPoster {
   readonly #pausedUntil = new Map<string, number>();
   readonly #attemptTimeoutMs: number;
   readonly #checkDelayMs: number;
-  /** Time between two look-ups, and when the next one may go (performance.now()). */
-  readonly #lookupEveryMs: number;
-  #nextLookupAt = Number.NEGATIVE_INFINITY;
   readonly #clock: Clock;
 
   constructor(options: SlackPosterOptions) {
     this.#options = options;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.#checkDelayMs = options.checkDelayMs ?? 2_000;
-    const perMinute = options.lookupsPerMinute ?? 50;
-    if (!(perMinute > 0)) throw new RangeError(`lookupsPerMinute must be positive, got ${perMinute}`);
-    this.#lookupEveryMs = 60_000 / perMinute;
     this.#clock = options.clock ?? REAL_CLOCK;
   }
 
@@ -289,13 +283,14 @@ export class SlackPoster {
     }
   }
 
-  /** One look-up of the thread (a page or a few), each page in its turn of the shared pace. */
+  /** One look-up of the thread (a page or a few), each page in its turn of conversations.replies. */
   async #lookUp(target: PostTarget, options: PostOptions, since: number): Promise<boolean | null> {
     const { logger, metrics } = this.#options;
     const { budget, signal } = options;
     let cursor: string | undefined;
     for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
-      if (!(await this.#lookupTurn(budget, signal))) return null;
+      // The wait for a turn is charged to the budget: a turn that comes too late resolves nothing.
+      if (!(await this.#options.replies.turn((ms) => budget.wait(ms, signal)))) return null;
       if (signal.aborted) throw new SlackPostStoppedError("stopped while a post's fate was unknown");
       try {
         const answer = await budget.charge(() =>
@@ -321,27 +316,13 @@ export class SlackPoster {
         cursor = next;
       } catch (error) {
         if (signal.aborted) throw new SlackPostStoppedError("stopped while a post's fate was unknown");
-        if (error instanceof SlackRateLimitedError) this.#slowLookups(error.retryAfterMs);
+        if (error instanceof SlackRateLimitedError) this.#options.replies.limited(error.retryAfterMs);
         metrics.postErrors.inc({ error: "lookup_failed" });
         logger.warn({ err: error, channel: target.channel }, "could not look up a slack post");
         return null;
       }
     }
     return null;
-  }
-
-  /** Waits (charged to the budget) for this look-up's turn; false when the budget ran out first. */
-  async #lookupTurn(budget: HangBudget, signal: AbortSignal): Promise<boolean> {
-    const now = this.#clock.now();
-    const at = Math.max(now, this.#nextLookupAt);
-    if (at - now > budget.leftMs) return false;
-    this.#nextLookupAt = at + this.#lookupEveryMs;
-    return budget.wait(at - now, signal);
-  }
-
-  /** A 429 on a look-up: no look-up goes before its Retry-After. */
-  #slowLookups(retryAfterMs: number): void {
-    this.#nextLookupAt = Math.max(this.#nextLookupAt, this.#clock.now() + retryAfterMs);
   }
 
   /** One call with its own timeout (never cut short at shutdown: a call cut midway may have posted). */

@@ -205,32 +205,55 @@ describe("the OpenAI-compatible backend, end to end through Slack", () => {
   });
 });
 
-describe("Twilio's retirement, end to end", () => {
-  it("404 with error 20404 and 410: counted as gone, /readyz 503, users told unavailable", async () => {
-    double = await startHttpDouble(() => ({
-      status: 404,
-      body: { code: 20404, message: "The requested resource was not found", status: 404 },
-    }));
-    backends = await startBackends();
-    const { logger, lines } = memoryLogger("info");
-    app = await startApp(backends.config({ TWILIO_ASSISTANTS_URL: double.url, SHUTDOWN_GRACE_MS: "1000" }), {
-      logger,
-      terminal: null,
-      onTerminalEnd: () => {},
-      host: "127.0.0.1",
-    });
-    await app.started;
-    const url = app.url ?? "";
-    const { text } = await ask(url, "hello", 1);
-    expect(text).toMatch(/^Sorry, the assistant is unavailable/);
-    expect(text).not.toMatch(/try again in a moment/);
-    const ready = await readiness(url);
-    expect(ready.status).toBe(503);
-    expect(ready.reasons).toEqual([
-      "assistant: Twilio AI Assistants did not find the assistant and may be retired (HTTP 404, error 20404)",
-    ]);
-    const gone = (await app.metrics.assistantCalls.get()).values.find((v) => v.labels.outcome === "gone");
-    expect(gone?.value).toBe(1);
-    expect(lines.filter((line) => line.includes("ASSISTANT_BACKEND=openai"))).toHaveLength(1);
-  });
+describe("Twilio's retirement, end to end (real Bolt, Slack double, Twilio double)", () => {
+  it.each([
+    {
+      answer: {
+        status: 404,
+        body: { code: 20404, message: "The requested resource was not found", status: 404 },
+      },
+      reason: "(HTTP 404, error 20404)",
+    },
+    { answer: { status: 410, body: "<html>Gone</html>" }, reason: "(HTTP 410)" },
+  ])(
+    "$answer.status: counted as gone, /readyz 503, users told unavailable, later messages spend no call",
+    async ({ answer, reason }) => {
+      double = await startHttpDouble(() => answer);
+      backends = await startBackends();
+      const { logger, lines } = memoryLogger("info");
+      app = await startApp(
+        backends.config({ TWILIO_ASSISTANTS_URL: double.url, SHUTDOWN_GRACE_MS: "1000" }),
+        {
+          logger,
+          terminal: null,
+          onTerminalEnd: () => {},
+          host: "127.0.0.1",
+        },
+      );
+      await app.started;
+      const url = app.url ?? "";
+      const { text } = await ask(url, "hello", 1);
+      expect(text).toMatch(/^Sorry, the assistant is unavailable/);
+      expect(text).not.toMatch(/try again in a moment/);
+      const ready = await readiness(url);
+      expect(ready.status).toBe(503);
+      expect(ready.reasons).toEqual([
+        `assistant: Twilio AI Assistants did not find the assistant and may be retired ${reason}`,
+      ]);
+
+      // The breaker is open: the next question is told the same without a call to Twilio.
+      const second = await ask(url, "anyone there?", 2);
+      expect(second.text).toMatch(/^Sorry, the assistant is unavailable/);
+      expect(second.text).not.toMatch(/try again in a moment/);
+      expect(double.seen).toHaveLength(1);
+      const gone = (await app.metrics.assistantCalls.get()).values.find((v) => v.labels.outcome === "gone");
+      expect(gone?.value).toBe(1);
+      const held = (await app.metrics.callsHeld.get()).values.find((v) => v.labels.reason === "gone");
+      expect(held?.value).toBe(1);
+      const advice = lines
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.msg.includes("ASSISTANT_BACKEND=openai"));
+      expect(advice.map((line) => line.level)).toEqual([50]);
+    },
+  );
 });

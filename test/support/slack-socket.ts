@@ -11,8 +11,15 @@ export interface RunningSocketServer {
   disconnected(): Promise<void>;
   /** Cuts the current client off, as a network failure would. */
   dropClient(): void;
-  /** Sends an Events API envelope; resolves with the client's ack for it. */
-  send(body: Record<string, unknown>, retryAttempt?: number): Promise<{ envelope_id: string }>;
+  /**
+   * Sends an envelope (an Events API one unless `type` says else: `interactive` for block_actions and
+   * view payloads, `slash_commands`); resolves with the client's ack for it.
+   */
+  send(
+    body: Record<string, unknown>,
+    retryAttempt?: number,
+    type?: "events_api" | "interactive" | "slash_commands",
+  ): Promise<{ envelope_id: string }>;
   /** Every message the client sent, parsed. */
   readonly received: readonly unknown[];
   close(): Promise<void>;
@@ -61,7 +68,7 @@ export async function startSocketServer(): Promise<RunningSocketServer> {
     dropClient() {
       client?.terminate();
     },
-    send(body, retryAttempt = 0) {
+    send(body, retryAttempt = 0, type = "events_api") {
       const socket = client;
       if (!socket) return Promise.reject(new Error("no Socket Mode client connected"));
       const envelopeId = randomUUID();
@@ -69,9 +76,10 @@ export async function startSocketServer(): Promise<RunningSocketServer> {
       socket.send(
         JSON.stringify({
           envelope_id: envelopeId,
-          type: "events_api",
+          type,
           payload: body,
-          accepts_response_payload: false,
+          // Slack lets interactive and command envelopes be answered with a payload.
+          accepts_response_payload: type !== "events_api",
           retry_attempt: retryAttempt,
           retry_reason: retryAttempt > 0 ? "timeout" : "",
         }),

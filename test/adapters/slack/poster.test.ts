@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { createSlackCaller, SlackNetworkError, SlackTimeout } from "../../../adapters/slack/api.js";
 import { registerSlackMetrics } from "../../../adapters/slack/metrics.js";
 import { HangBudget, SlackPoster } from "../../../adapters/slack/poster.js";
+import { RepliesPace } from "../../../adapters/slack/replies-pace.js";
 import { Metrics } from "../../../src/metrics.js";
 import { memoryLogger } from "../../support/core.js";
 import { closedPort } from "../../support/ports.js";
@@ -32,6 +33,7 @@ function poster(apiUrl: string, reported: string[] = []) {
       metrics: registerSlackMetrics(metrics),
       onCredentialError: (code) => reported.push(code),
       attemptTimeoutMs: 500,
+      replies: new RepliesPace({ perMinute: 50 }),
       random: () => 0,
     }),
   };
