@@ -41,7 +41,7 @@ export function parseQuota(raw: string): Quota | null {
   return { limit, unit: (match[2] ?? "").toLowerCase() as QuotaUnit };
 }
 
-export function windowMsOf(quota: Quota): number {
+function windowMsOf(quota: Quota): number {
   return WINDOW_MS[quota.unit];
 }
 

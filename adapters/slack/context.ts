@@ -163,7 +163,7 @@ function nextCursor(answer: SlackAnswer): string | undefined {
 }
 
 /** Orders two Slack ts (`seconds.micros`) exactly: as numbers they can lose the last digit. */
-export function compareTs(a: string, b: string): number {
+function compareTs(a: string, b: string): number {
   const [aSeconds = "", aMicros = ""] = a.split(".");
   const [bSeconds = "", bMicros = ""] = b.split(".");
   const seconds = BigInt(aSeconds || "0") - BigInt(bSeconds || "0");

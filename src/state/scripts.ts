@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { RedisClient } from "./redis-connection.js";
 
 /** The Lua scripts in ./lua, one per atomic step; each documents its KEYS and ARGV at the top. */
-export const SCRIPT_NAMES = [
+const SCRIPT_NAMES = [
   "accept",
   "claim",
   "renew-lease",

@@ -112,7 +112,7 @@ export function reopenLine(fence: Fence | null): string {
 }
 
 /** The line that closes `fence` at the end of a message ("" when no block is open). */
-export function closeLine(fence: Fence | null): string {
+function closeLine(fence: Fence | null): string {
   return fence ? `\n${fence.marker}` : "";
 }
 
