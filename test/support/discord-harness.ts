@@ -315,3 +315,24 @@ export function useDiscordHarness(): (options?: HarnessOptions) => Promise<Disco
     return harness;
   };
 }
+
+/**
+ * A thread of the test guild's text channel that this client never saw created (one from before a
+ * restart, or someone else's), as GET /channels/:id returns it; its id.
+ */
+export function seedThread(
+  h: DiscordHarness,
+  thread: { owner: string; name: string; extra?: Record<string, unknown> },
+): string {
+  const id = snowflake();
+  h.rest.channels.set(id, {
+    id,
+    type: 11,
+    guild_id: GUILD_ID,
+    parent_id: TEXT_CHANNEL_ID,
+    owner_id: thread.owner,
+    name: thread.name,
+    ...thread.extra,
+  });
+  return id;
+}

@@ -5,6 +5,7 @@ import { ASSISTANT_SPEAKER, CONTEXT_FOOTER, CONTEXT_HEADER } from "../../../src/
 import {
   type DiscordHarness,
   type HarnessOptions,
+  seedThread,
   useDiscordHarness,
 } from "../../support/discord-harness.js";
 import {
@@ -38,16 +39,7 @@ function replyMention(h: DiscordHarness, text: string, messageId: string): strin
 
 /** Someone else's thread in the test guild, as GET /channels/:id returns it. */
 function strangersThread(h: DiscordHarness): string {
-  const thread = snowflake();
-  h.rest.channels.set(thread, {
-    id: thread,
-    type: 11,
-    guild_id: GUILD_ID,
-    parent_id: TEXT_CHANNEL_ID,
-    owner_id: USER.id,
-    name: "t",
-  });
-  return thread;
+  return seedThread(h, { owner: USER.id, name: "t" });
 }
 
 describe("Discord thread context (real discord.js, REST double, real core)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NEW_IN_THREAD } from "../../../adapters/discord/intake.js";
-import { type DiscordHarness, useDiscordHarness } from "../../support/discord-harness.js";
+import { type DiscordHarness, seedThread, useDiscordHarness } from "../../support/discord-harness.js";
 import {
   BOT_USER,
   DM_CHANNEL_ID,
@@ -100,19 +100,16 @@ describe("Discord server mentions", () => {
   it("recognises its own thread after a restart, asking Discord who started it", async () => {
     const h = await start();
     // A thread the bot started in an earlier life: this client never saw its THREAD_CREATE.
-    const threadId = snowflake();
-    h.rest.channels.set(threadId, {
-      id: threadId,
-      type: 11,
-      guild_id: GUILD_ID,
-      parent_id: TEXT_CHANNEL_ID,
-      owner_id: BOT_USER.id,
+    const threadId = seedThread(h, {
+      owner: BOT_USER.id,
       name: "old question",
-      thread_metadata: {
-        archived: false,
-        auto_archive_duration: 1440,
-        archive_timestamp: new Date().toISOString(),
-        locked: false,
+      extra: {
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: 1440,
+          archive_timestamp: new Date().toISOString(),
+          locked: false,
+        },
       },
     });
     h.say("still there?", { channelId: threadId });
@@ -140,15 +137,7 @@ describe("messages that are not questions", () => {
   it("ignores bots (itself included), webhooks, system messages, other threads and unmentioned chatter", async () => {
     const h = await start();
     const otherBot = { ...USER, id: "1400000000000000099", username: "other-bot", bot: true };
-    const strangersThread = snowflake();
-    h.rest.channels.set(strangersThread, {
-      id: strangersThread,
-      type: 11,
-      guild_id: GUILD_ID,
-      parent_id: TEXT_CHANNEL_ID,
-      owner_id: USER.id,
-      name: "people talking",
-    });
+    const strangersThread = seedThread(h, { owner: USER.id, name: "people talking" });
     h.dm("from another bot", { author: otherBot });
     h.dm("from myself", { author: { ...BOT_USER } });
     h.mention("bot mentioning me", { author: otherBot });
@@ -170,15 +159,7 @@ describe("messages that are not questions", () => {
 
   it("answers someone else's thread only when mentioned there, in that thread", async () => {
     const h = await start();
-    const thread = snowflake();
-    h.rest.channels.set(thread, {
-      id: thread,
-      type: 11,
-      guild_id: GUILD_ID,
-      parent_id: TEXT_CHANNEL_ID,
-      owner_id: USER.id,
-      name: "t",
-    });
+    const thread = seedThread(h, { owner: USER.id, name: "t" });
     const question = h.mention("help in here", { channelId: thread });
     const [answer] = await h.rest.messagesIn(thread, 1);
     expect(answer?.body.message_reference).toEqual({ message_id: question, fail_if_not_exists: false });

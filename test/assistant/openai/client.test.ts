@@ -14,6 +14,7 @@ import type { AssistantRequest } from "../../../src/assistant/types.js";
 import { memoryLogger } from "../../support/core.js";
 import { type DoubleAnswer, type HttpDouble, startHttpDouble } from "../../support/http-double.js";
 import { closedPort } from "../../support/ports.js";
+import { rejection } from "../../support/rejection.js";
 
 const REQUEST: AssistantRequest = {
   identity: "user_id:slack_T1_U1",
@@ -64,15 +65,6 @@ async function clientFor(answer: HttpDouble["answer"], overrides: Partial<OpenAi
   });
   opened.push(client, double);
   return { client, double, lines };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const ok = () => ({ status: 200, body: completion({ content: "Third." }) });

@@ -21,6 +21,7 @@ import {
 } from "../../../src/simulator/server.js";
 import { startHttpDouble } from "../../support/http-double.js";
 import { closedPort } from "../../support/ports.js";
+import { rejection } from "../../support/rejection.js";
 
 const ASSISTANT = "aia_asst_client";
 const REQUEST: AssistantRequest = {
@@ -58,15 +59,6 @@ async function clientFor(
     timeoutMs: overrides.timeoutMs ?? 2000,
   });
   return opened;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("Twilio assistant client against the simulator", () => {
